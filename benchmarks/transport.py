@@ -606,8 +606,8 @@ def main(argv=None) -> int:
             predicted, p, m = _extrapolate(points, n_frames)
             extrapolated.append((f"kinisi, all lags: EXTRAPOLATED to {n_frames} frames", predicted, m,
                                  f"NOT measured: t ∝ T^{p:.2f} through {points[-2][0]} and {points[-1][0]} frames "
-                                 "(probably low: its MSCD loop is O(T²), its fit O(lags²) to O(lags³)); "
-                                 "memory on a straight line"))
+                                 "(rough: its MSCD loop is O(T²), its fit O(lags²) to O(lags³), so the exponent "
+                                 "drifts with size); memory on a straight line"))
         if n_frames <= max([n for n, *_ in points] + [0]) or predicted is None or predicted < opts.kinisi_timeout:
             print(f"      full size ({n_frames} frames; limit {opts.kinisi_timeout:.0f} s, "
                   f"{opts.kinisi_memory:g} GiB) ...", flush=True)

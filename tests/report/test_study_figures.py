@@ -9,26 +9,19 @@ import pytest
 from studyfolder import write_study
 
 from ionscale import IonscaleError
-from ionscale.report.study_figures import (FIGURE_NAMES, load_study, make_study_figures, plot_study, pretty_unit,
-                                           select)
+from ionscale.report.study_figures import (
+    FIGURE_NAMES,
+    error_method,
+    load_study,
+    make_study_figures,
+    plot_study,
+    pretty_unit,
+    select,
+)
 
 TRANSPORT_FIGURES = {"fig1_diffusion", "fig2_onsager", "fig2_onsager_species_mean", "fig3_transference",
                      "transference_frames", "conductivity", "fig5_dynamics"}
-STRUCTURE_FIGURES = {"fig4_solvation", "clusters", "screening"}
-
-
-@pytest.fixture(scope="module")
-def full_study(tmp_path_factory, point_results):
-    """Two state points with transport, made-up structure/mesoscale rows and experimental data."""
-    root = write_study(tmp_path_factory.mktemp("full"), point_results, structure=True, experiment=True)
-    return root, make_study_figures(root)
-
-
-@pytest.fixture(scope="module")
-def transport_study(tmp_path_factory, point_results):
-    """Transport only, as the study runner writes it before the structure analyses exist."""
-    root = write_study(tmp_path_factory.mktemp("transport"), point_results)
-    return root, make_study_figures(root, formats=("png",))
+STRUCTURE_FIGURES = {"fig4_solvation", "ion_pairing", "clusters", "screening"}
 
 
 def test_every_figure_is_written_as_png_and_svg(full_study):
@@ -69,19 +62,17 @@ def test_missing_quantities_are_skipped_with_reasons(transport_study):
 
 
 def test_stale_figures_of_skipped_quantities_are_removed(tmp_path, point_results):
-    root = write_study(tmp_path / "s", point_results[:1], structure=True)
+    root = write_study(tmp_path / "s", point_results[:1], structure=True, only=("D", "percolating_fraction"))
     make_study_figures(root, formats=("png",))
     assert (root / "figures" / "clusters.png").exists()
-    write_study(root, point_results[:1])           # the structure rows are gone now
+    write_study(root, point_results[:1], only=("D",))           # the cluster rows are gone now
     written = make_study_figures(root, formats=("png",))
     assert "clusters" in {s.name for s in written.skipped}
     assert not (root / "figures" / "clusters.png").exists()
 
 
 def test_a_table_with_only_D_never_fails(tmp_path, point_results):
-    root = write_study(tmp_path / "d", point_results)
-    table = pd.read_csv(root / "study.csv", keep_default_na=False)
-    table[table["quantity"] == "D"].to_csv(root / "study.csv", index=False)
+    root = write_study(tmp_path / "d", point_results, only=("D",))
     written = make_study_figures(root, formats=("png",))
     assert [f.name for f in written.figures] == ["fig1_diffusion"]
     assert {s.name for s in written.skipped} == set(FIGURE_NAMES) - {"fig1_diffusion"}
@@ -144,23 +135,26 @@ def test_a_bad_experiment_file_is_reported_not_fatal(tmp_path, point_results):
 
 
 def test_select_prefers_rows_with_error_bars(point_results):
-    label, c, res = point_results[0]
+    label, c, res, _ = point_results[0]
     table = res.to_frame().assign(state_point=label, concentration_mol_L=c)
     rows = select(table, "t_plus", "solvent")
     assert len(rows) == 1 and rows["method"].iloc[0] == "replicas(2)"
 
 
-def test_study_without_study_csv_is_assembled_from_points(tmp_path, point_results):
-    root = write_study(tmp_path / "nocsv", point_results)
+def test_study_without_study_csv_is_assembled_from_points(full_study, tmp_path):
+    """Paths in study.json are relative: a moved (copied) study folder still reads."""
+    root = tmp_path / "moved"
+    shutil.copytree(full_study[0], root)
     (root / "study.csv").unlink()
     study = load_study(root)
-    assert set(study.table["state_point"]) == {p[0] for p in point_results}
+    assert set(study.table["state_point"]) == {p.label for p in study.points} and len(study.points) == 2
+    assert all(p.folder is not None and p.folder.parent == root / "points" for p in study.points)
     assert any("study.csv is missing" in m for m in study.messages)
 
 
 def test_analysis_folder_reads_as_one_state_point(tmp_path, point_results):
-    label, c, res = point_results[1]
-    res.save(tmp_path / "run")
+    label, c, res, saved = point_results[1]
+    shutil.copytree(saved, tmp_path / "run")
     study = load_study(tmp_path / "run")
     assert study.kind == "analysis" and len(study.points) == 1
     assert study.points[0].concentration_mol_L == pytest.approx(c, abs=1e-3)
@@ -184,10 +178,24 @@ def test_pretty_units(unit, pretty):
     assert pretty_unit(unit) == pretty
 
 
-def test_copy_of_a_study_elsewhere_still_works(full_study, tmp_path):
-    """Paths in study.json are relative: a moved study folder rebuilds its figures."""
-    root, _ = full_study
-    moved = tmp_path / "moved"
-    shutil.copytree(root, moved)
-    written = make_study_figures(moved, formats=("png",))
-    assert not written.skipped and all(p.parent == moved / "figures" for p in written)
+@pytest.mark.parametrize("method, kind", [("replicas(4)", "replicas(4)"), ("blocks(5)", "blocks(5)"), ("none", ""),
+                                          ("KWW fit, continuous; replicas(3)", "replicas(3)"),
+                                          ("monotonic fit of r h_ZZ on [0.355, 2.03] nm", ""), ("", "")])
+def test_error_method_is_read_from_the_method_text(method, kind):
+    assert error_method(method) == kind
+
+
+def test_descriptive_methods_do_not_split_the_legend(tmp_path, point_results):
+    """Fit ranges differ from point to point; only the error-bar method splits a curve in the legend."""
+    root = write_study(tmp_path / "fits", point_results, structure=True, only=("screening_length", "residence_time"))
+    table = pd.read_csv(root / "study.csv", keep_default_na=False)
+    first = (table["state_point"] == point_results[0][0]) & (table["quantity"] == "screening_length")
+    table.loc[first, "method"] = "oscillatory fit of r h_ZZ on [0.4, 1.9] nm"
+    table.to_csv(root / "study.csv", index=False)
+    fig = plot_study(root, "screening")
+    assert fig.axes[0].get_legend_handles_labels()[1] == ["$\\lambda_S$"]
+    plt.close(fig)
+    fig = plot_study(root, "fig5_dynamics")       # residence times: atom, molecule and linker curves
+    labels = fig.axes[0].get_legend_handles_labels()[1]
+    assert len(labels) == 4 and any("linker" in label for label in labels)
+    plt.close(fig)

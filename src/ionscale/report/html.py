@@ -27,6 +27,8 @@ import base64
 import datetime as _dt
 import json
 import math
+import re
+import struct
 from importlib import metadata
 from pathlib import Path
 
@@ -37,8 +39,17 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from ..errors import IonscaleError
 from ..store import atomic_write
 from ..transport.result import format_value
-from .study_figures import (DIFFUSION_FRAMES, TRANSFERENCE_FRAMES, FigureList, Study, load_study,
-                            make_study_figures, pick_frame, pretty_unit, select)
+from .study_figures import (
+    DIFFUSION_FRAMES,
+    TRANSFERENCE_FRAMES,
+    FigureList,
+    Study,
+    load_study,
+    make_study_figures,
+    pick_frame,
+    pretty_unit,
+    select,
+)
 
 TEMPLATES = Path(__file__).parent / "templates"
 TEMPLATE = "report.html.j2"
@@ -56,6 +67,16 @@ def _png_data_uri(path: Path) -> str | None:
         return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
     except OSError:
         return None
+
+
+def _png_width(path: Path) -> int:
+    """Pixel width from the PNG header (IHDR), 600 when unreadable."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(24)
+        return struct.unpack(">I", head[16:20])[0] if head[:8] == b"\x89PNG\r\n\x1a\n" else 600
+    except OSError:
+        return 600
 
 
 def _fmt(value, digits: int = 4) -> str:
@@ -171,29 +192,47 @@ def _windows(study: Study, tolerance: float) -> list:
                  "end_ps": end["value"].iloc[0] if len(end) else None}
         max_dev = w.get("max_gamma_deviation")
         found = w.get("found")
+        given = found is True and not (isinstance(max_dev, (int, float)) and math.isfinite(max_dev))
+        if given:   # a window fixed by the user: judge it by the γ of the self terms, solvent frame first
+            self_rows = rows[(rows["method"] == "self MSD") | ~rows["species"].str.contains("|", regex=False)]
+            primary = self_rows[self_rows["frame"] == "solvent"]
+            values = (primary if len(primary) else self_rows)["value"].to_numpy(float)
+            values = values[np.isfinite(values)]
+            max_dev = float(np.abs(values - 1).max()) if values.size else None
+        max_dev = float(max_dev) if isinstance(max_dev, (int, float)) else float("nan")
         out.append({"label": p.label, "start": _fmt(w.get("start_ps")), "end": _fmt(w.get("end_ps")),
-                    "found": "—" if found is None else ("yes" if found else "no"), "not_found": found is False,
+                    "found": "—" if found is None else ("given" if given else "yes" if found else "no"),
+                    "not_found": found is False,
                     "max_dev": _fmt(max_dev, 3),
-                    "max_dev_flag": isinstance(max_dev, (int, float)) and math.isfinite(max_dev) and max_dev > tolerance,
+                    "max_dev_flag": math.isfinite(max_dev) and max_dev > tolerance,
                     "gammas": gammas, "n_flagged": sum(g["flag"] for g in gammas)})
     return out
 
 
-def _notes(study: Study, figures: FigureList, tolerance: float) -> tuple[list, list]:
+#: words that make a note a warning (it asks the user to act, or says a number may be unreliable)
+WARNING_WORDS = re.compile(r"warn|run longer|extrapolat|not converged|fail|skipped|too (short|slow)|"
+                           r"no diffusive|may not|unreliable", re.I)
+
+
+def _notes(study: Study, figures: FigureList, windows: list, tolerance: float) -> tuple[list, list]:
     warnings, notes = [], []
+    flagged = {w["label"]: w["n_flagged"] for w in windows}
     for p in study.points:
         w = p.window or {}
         if w.get("found") is False:
             warnings.append((p.label, f"no diffusive window found (|γ−1| ≤ {tolerance:g}); the best window "
                                       f"{_fmt(w.get('start_ps'))}–{_fmt(w.get('end_ps'))} ps was used, where |γ−1| "
                                       f"reaches {_fmt(w.get('max_gamma_deviation'), 3)}: run longer"))
+        elif flagged.get(p.label):
+            warnings.append((p.label, f"{flagged[p.label]} self term(s) have |γ−1| > {tolerance:g} in the fitting "
+                                      "window (see Fit windows): the MSDs are not diffusive there"))
         for note in p.notes:
             if "no diffusive window" in note and w.get("found") is False:
                 continue
-            (warnings if "warn" in note.lower() else notes).append((p.label, note))
+            (warnings if WARNING_WORDS.search(note) else notes).append((p.label, note))
         if not (study.table["state_point"] == p.label).any():
             warnings.append((p.label, "no results in the table for this state point"))
-    for message in study.messages + list(figures.notes):
+    for message in dict.fromkeys(list(study.messages) + list(figures.notes)):
         warnings.append(("study", message))
     for f in figures.figures:
         for note in f.notes:
@@ -212,19 +251,38 @@ def _versions(study: Study) -> tuple[list, list]:
     return recorded, now
 
 
+#: captions of the figures an analysis folder holds (any other PNG there is shown under its file name)
+POINT_FIGURES = {
+    "msd.png": "self-MSDs and |Ω_ij| against lag time, the fitting window shaded",
+    "onsager.png": "Onsager coefficients L_ij per frame",
+    "rdf.png": "cation–donor RDFs and running coordination numbers",
+    "shells.png": "shell composition",
+    "anions_bound.png": "cations bound to n anions",
+    "acf.png": "residence-time autocorrelation functions and their fits",
+    "geometry.png": "shell geometry: tetrahedral order and shell dipole",
+    "clusters.png": "clusters",
+    "szz.png": "charge structure factor S_ZZ(k)",
+    "hzz.png": "charge–charge correlation r h_ZZ(r) and its fit",
+}
+
+
 def _point_details(study: Study) -> list:
     out = []
     for p in study.points:
         images = []
         if p.folder is not None:
-            for name, title in (("msd.png", "self-MSDs and |Ω_ij| with the fitting window"),
-                                ("onsager.png", "L_ij per frame")):
+            names = [n for n in POINT_FIGURES if (p.folder / n).is_file()]
+            names += sorted(f.name for f in p.folder.glob("*.png") if f.name not in POINT_FIGURES)
+            for name in names:
                 uri = _png_data_uri(p.folder / name)
                 if uri:
-                    images.append({"uri": uri, "alt": f"{p.label}: {title}", "title": title})
+                    title = POINT_FIGURES.get(name, name)
+                    images.append({"uri": uri, "alt": f"{p.label}: {title}", "title": f"{title} ({name})",
+                                   "width": _png_width(p.folder / name)})
         rows = study.table[(study.table["state_point"] == p.label) & (study.table["quantity"] != "gamma")]
         table = [{"quantity": r.quantity, "frame": r.frame, "species": r.species,
-                  "value": format_value(r.value, r.stderr), "unit": r.unit, "method": r.method}
+                  "value": format_value(r.value, r.stderr), "unit": pretty_unit(r.unit) if r.unit else "",
+                  "method": r.method}
                  for r in rows.itertuples(index=False)]
         out.append({"label": p.label, "images": images, "table": table})
     return out
@@ -233,14 +291,15 @@ def _point_details(study: Study) -> list:
 def build_context(study: Study, figures: FigureList) -> dict:
     """Everything the template shows, as plain strings and lists (no numbers left to format)."""
     tolerance = _gamma_tolerance(study)
-    warnings, notes = _notes(study, figures, tolerance)
+    windows = _windows(study, tolerance)
+    warnings, notes = _notes(study, figures, windows, tolerance)
     recorded, now = _versions(study)
     figure_items = []
     for f in figures.figures:
         uri = _png_data_uri(f.png)
         if uri:
             figure_items.append({"name": f.name, "title": f.title, "caption": f.caption, "uri": uri,
-                                 "notes": f.notes})
+                                 "notes": f.notes, "width": _png_width(f.png)})
     c_values = [p.concentration_mol_L for p in study.points if np.isfinite(p.concentration_mol_L)]
     return {
         "study": {"name": study.name, "kind": study.kind, "root": str(study.root),
@@ -255,7 +314,7 @@ def build_context(study: Study, figures: FigureList) -> dict:
         "figures": figure_items,
         "skipped": [{"name": s.name, "reason": s.reason} for s in figures.skipped],
         "tolerance": f"{tolerance:g}",
-        "windows": _windows(study, tolerance),
+        "windows": windows,
         "warnings": warnings,
         "notes": notes,
         "failed": [{"state_point": str(f.get("state_point", "—")), "replica": _fmt(f.get("replica")),

@@ -9,13 +9,17 @@ Figures (file stem — content)
 ``fig1_diffusion``             D_i of every species with a D row vs c (barycentric frame; Fig. 1)
 ``fig2_onsager``               L_ij vs c, (a) barycentric and (b) solvent frame, per-volume convention (Fig. 2)
 ``fig2_onsager_species_mean``  the same in the species-mean convention L'_ij = L_ij / (c_i c_j) (paper Eq. 1)
-``fig3_transference``          t_+,PFG, ρ_+ and t_+^0 in the solvent frame vs c, dashed lines at 0 and 1 (Fig. 3)
+``fig3_transference``          t_+,PFG, ρ_+ and t_+^0 in the solvent frame vs c, dashed lines at 0 and 1 (Fig. 3),
+                               and the cluster Nernst–Einstein t_+ when computed
 ``transference_frames``        t_+ in every reference frame vs c (paper SI Fig. S5)
 ``conductivity``               (a) κ, κ_NE (and cluster κ_NE) vs c, (b) κ/κ_NE vs c
 ``fig4_solvation``             (a) shell composition (molecules and donor atoms), (b) P(n anions bound),
                                (c) bound / free / linker fractions vs c (Fig. 4)
-``fig5_dynamics``              (a) residence times, (b) L_++ self and distinct shares in the barycentric frame (Fig. 5)
-``clusters``                   (a) cluster-size distributions, (b) percolating fraction vs c
+``ion_pairing``                shares of free / SSIP / CIP / AGG anions vs c (Coste et al. §II.C)
+``fig5_dynamics``              (a) residence times (donor atom, molecule, linker), (b) L_++ self and distinct
+                               shares in the barycentric frame (Fig. 5)
+``clusters``                   (a) cluster-size distributions, (b) percolating fraction, largest cluster and
+                               free-ion fractions vs c
 ``screening``                  (a) λ_S and λ_D vs c, (b) λ_S/λ_D vs c
 
 A quantity that was not computed never makes a figure fail: its panel is left out, and a figure with no
@@ -67,7 +71,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
 import matplotlib
 
@@ -196,7 +200,7 @@ def _load_study_folder(root: Path) -> Study:
         label = str(sp.get("label", f"point{k + 1}"))
         folder = root / sp.get("folder", f"points/{label}")
         system, window, notes = sp.get("system") or {}, sp.get("window") or {}, list(sp.get("notes") or [])
-        if (folder / "results.json").is_file() and not (system and window):
+        if (folder / "results.json").is_file():   # the structure and mesoscale notes live only there
             saved = _transport_section(_read_json(folder / "results.json"))
             system = system or saved.get("system", {})
             window = window or saved.get("window", {})
@@ -364,7 +368,7 @@ class Panel:
     unit: str
     series: list
     hlines: tuple = ()
-    log_y: bool | None = None          # None: decide from the data
+    log_y: bool | None = False         # None: log when positive and spanning > 1.5 decades
     xlabel: str = C_LABEL
     x: str = "concentration_mol_L"
     log_x: bool = False
@@ -403,6 +407,16 @@ def _scale_exponent(values: np.ndarray) -> int:
     if 1e-2 <= top < 1e4:
         return 0
     return int(math.floor(math.log10(top)))
+
+
+_ERROR_METHOD = re.compile(r"\b(replicas\(\d+\)|blocks\(\d+\))")
+
+
+def error_method(method: str) -> str:
+    """How a row's error bar was estimated, from its method text: ``replicas(4)``, ``blocks(5)``, or ''
+    (``none``, or a method that only says how the value was obtained, e.g. ``KWW fit, continuous``)."""
+    found = _ERROR_METHOD.findall(method or "")
+    return found[-1] if found else ""
 
 
 def _methods_text(methods: set) -> str:
@@ -456,10 +470,11 @@ class _Drawer:
 
         for s in panel.series:
             data = s.data.sort_values(panel.x, kind="stable")
-            methods = [m for m in dict.fromkeys(data["method"]) if m]
-            self.methods |= set(methods)
+            kinds = data["method"].map(error_method)
+            self.methods |= {m for m, e in zip(kinds, data["stderr"]) if m and np.isfinite(e)}
+            methods = list(dict.fromkeys(kinds))
             groups = [(s.label, data)] if len(methods) <= 1 else \
-                [(f"{s.label} [{m}]", data[data["method"] == m]) for m in methods]
+                [(f"{s.label} [{m or 'no error bar'}]", data[(kinds == m).to_numpy()]) for m in methods]
             color = s.color
             for k, (label, part) in enumerate(groups):
                 marker = s.marker if k == 0 else "sDv^<>p"[k % 7]
@@ -546,7 +561,7 @@ class _Builder:
         rows = select(self.table, "D", frame)
         series = [Series(sub("D", self.sym(sp)), rows[rows["species"] == sp], ("D", frame, sp))
                   for sp in self._order(set(rows["species"]))]
-        panel = Panel(f"Self-diffusion, {frame} frame", "$D_i$", self._unit(rows), series)
+        panel = Panel(f"Self-diffusion, {frame} frame", "$D_i$", self._unit(rows), series, log_y=None)
         return ("Self-diffusion coefficients", f"Self-diffusion coefficients D_i of every species against salt "
                 f"concentration, {frame} frame (Fang et al. Fig. 1).", [panel], []), None
 
@@ -588,10 +603,16 @@ class _Builder:
             for sp in self._order(set(rows["species"])):
                 label = symbol if len(set(rows["species"])) == 1 else f"{symbol} [{sp}]"
                 series.append(Series(label, rows[rows["species"] == sp], (quantity, frame, sp)))
+        cluster = select(self.table, "t_plus_cluster_ne")
+        for sp in self._order(set(cluster["species"])):
+            label = "$t_+$ cluster NE" + ("" if len(set(cluster["species"])) == 1 else f" [{sp}]")
+            series.append(Series(label, cluster[cluster["species"] == sp], ("t_plus_cluster_ne", "", sp), "s", ":"))
         panel = Panel(f"Cation transference, {frame} frame", "transference number", "1", series, hlines=(0.0, 1.0))
         return ("Cation transference numbers", "Cation transference from self-diffusion (t_+,PFG, Eq. 5), the "
                 f"current fraction ρ_+ (Eq. 4) and the transference number t_+ (Eq. 3) in the {frame} frame "
-                "against salt concentration; dashed lines at 0 and 1 (Fang et al. Fig. 3).", [panel], notes), None
+                "against salt concentration; dashed lines at 0 and 1 (Fang et al. Fig. 3)." +
+                (" Dotted: the cluster Nernst–Einstein estimate, clusters moving as units." if not cluster.empty
+                 else ""), [panel], notes), None
 
     def transference_frames(self):
         rows = select(self.table, "t_plus")
@@ -643,17 +664,24 @@ class _Builder:
                 "inverse Haven ratio) against salt concentration.", panels, notes), None
 
     # Fig. 4
+    def _per_species(self, quantity: str, label: Callable, marker: str = "o", linestyle: str = "-") -> list:
+        """One series per species of ``quantity``; ``label(species, several)`` names it."""
+        rows = select(self.table, quantity)
+        species = self._order(set(rows["species"]))
+        return [Series(label(sp, len(species) > 1), rows[rows["species"] == sp], (quantity, "", sp), marker,
+                       linestyle) for sp in species]
+
+    def _units(self, series: list) -> str:
+        units = list(dict.fromkeys(u for s in series for u in s.data["unit"] if u))
+        return ", ".join(units)
+
+    # Fig. 4
     def solvation(self):
         panels, notes = [], []
-        series = []
-        for quantity, suffix, marker, ls in (("shell_molecules", "", "o", "-"),
-                                             ("shell_donor_atoms", " donor atoms", "s", "--")):
-            rows = select(self.table, quantity)
-            for sp in self._order(set(rows["species"])):
-                series.append(Series(f"{sp}{suffix or ' molecules'}", rows[rows["species"] == sp], (quantity, "", sp), marker, ls))
+        series = self._per_species("shell_molecules", lambda sp, _: f"{sp} molecules") + \
+            self._per_species("shell_donor_atoms", lambda sp, _: f"{sp} donor atoms", "s", "--")
         if series:
-            panels.append(Panel("(a) Shell composition", "number per cation shell",
-                                self._unit(pd.concat([s.data for s in series])), series))
+            panels.append(Panel("(a) Shell composition", "number per cation shell", self._units(series), series))
         else:
             notes.append("shell composition left out: no shell_molecules or shell_donor_atoms rows")
         rows = select(self.table, "anions_bound_fraction")
@@ -667,11 +695,10 @@ class _Builder:
         else:
             notes.append("P(n anions bound) left out: no anions_bound_fraction rows")
         series = []
-        for quantity, label, marker in (("bound_fraction", "bound (n ≥ 1)", "o"), ("free_fraction", "free (n = 0)", "v"),
-                                        ("linker_fraction", "linkers (n ≥ 2)", "s")):
-            rows = select(self.table, quantity)
-            if not rows.empty:
-                series.append(Series(label, rows, (quantity, "", rows["species"].iloc[0]), marker))
+        for quantity, name, marker in (("bound_fraction", "bound (n ≥ 1)", "o"), ("free_fraction", "free (n = 0)", "v"),
+                                       ("linker_fraction", "linkers (n ≥ 2)", "s")):
+            series += self._per_species(quantity, lambda sp, several, name=name: name + (f" [{sp}]" if several else ""),
+                                        marker)
         if series:
             panels.append(Panel("(c) Bound cations", "fraction of cations", "1", series))
         else:
@@ -680,17 +707,40 @@ class _Builder:
             return None, "no solvation-structure rows (shell_molecules, anions_bound_fraction, bound_fraction): " \
                          "the structure analysis was not run"
         return ("Solvation structure", "Solvation shell of the cation against salt concentration: (a) mean number of "
-                "molecules (and donor atoms) of each species in the first shell, (b) fraction of cations bound to n "
-                "anions, (c) fraction of anion-bound cations (Fang et al. Fig. 4).", panels, notes), None
+                "molecules (solid) and donor atoms (dashed) of each species in the first shell, (b) fraction of "
+                "cations bound to n distinct anions, (c) fractions of anion-bound, free and linker cations "
+                "(Fang et al. Fig. 4).", panels, notes), None
+
+    def pairing(self):
+        rows = select(self.table, "pair_class_fraction")
+        if rows.empty:
+            return None, "no pair_class_fraction rows: the structure analysis was not run"
+        order = {"free": 0, "SSIP": 1, "CIP": 2, "AGG": 3}
+        keys = sorted(set(rows["species"]), key=lambda k: (k.rpartition(":")[0], order.get(k.rpartition(":")[2], 9), k))
+        anions = {k.rpartition(":")[0] for k in keys}
+        markers = dict(zip(("free", "SSIP", "CIP", "AGG"), "ov^s"))
+        series = [Series(k.rpartition(":")[2] + (f" [{k.rpartition(':')[0]}]" if len(anions) > 1 else ""),
+                         rows[rows["species"] == k], ("pair_class_fraction", "", k),
+                         markers.get(k.rpartition(":")[2], "D")) for k in keys]
+        panel = Panel("Ion pairing of the anions", "fraction of anions", "1", series)
+        return ("Ion pairing", "Share of the anions that are free, solvent-separated (SSIP), in contact with one "
+                "cation (CIP) or with several (AGG), against salt concentration (Coste et al. §II.C).",
+                [panel], []), None
 
     # Fig. 5
     def dynamics(self):
         panels, notes = [], []
         rows = select(self.table, "residence_time")
         if not rows.empty:
-            series = [Series(sub("\\tau", sp), rows[rows["species"] == sp], ("residence_time", "", sp))
-                      for sp in self._order(set(rows["species"]))]
-            panels.append(Panel("(a) Mean residence times", "τ", self._unit(rows), series))
+            series = []
+            for sp in self._order(set(rows["species"])):
+                name, _, kind = sp.partition(":")
+                label = sub("\\tau", name) + {"atom": " (donor atom)", "molecule": " (molecule)"}.get(kind, "")
+                if sp == "linker":
+                    label = "linker (same two anions)"
+                style = {"molecule": ("s", "--")}.get(kind, ("D", ":") if sp == "linker" else ("o", "-"))
+                series.append(Series(label, rows[rows["species"] == sp], ("residence_time", "", sp), *style))
+            panels.append(Panel("(a) Mean residence times", "τ", self._unit(rows), series, log_y=None))
         else:
             notes.append("residence times left out: no residence_time rows")
         frame = pick_frame(self.table, "L_self", ("barycentric", "lab", "solvent"))
@@ -707,26 +757,25 @@ class _Builder:
                 err = np.abs(share) * np.sqrt((merged["stderr"] / merged["value"]) ** 2 +
                                               (merged["stderr_L"] / merged["value_L"]) ** 2)
                 base = merged[["state_point", "concentration_mol_L", "method"]]
-                s = self.sym(cation)
-                tag = "++" if s == "+" else f"{s}{s}"
-                series.append(Series(f"$L^{{\\mathrm{{self}}}}_{{{tag}}}/L_{{{tag}}}$" if s == "+" else f"self share [{cation}]",
+                plus = self.sym(cation) == "+"
+                series.append(Series("$L^{\\mathrm{self}}_{++}/L_{++}$" if plus else f"self share [{cation}]",
                                      base.assign(value=share.to_numpy(), stderr=err.to_numpy())))
-                series.append(Series(f"$L^{{\\mathrm{{distinct}}}}_{{{tag}}}/L_{{{tag}}}$" if s == "+" else
-                                     f"distinct share [{cation}]",
+                series.append(Series("$L^{\\mathrm{distinct}}_{++}/L_{++}$" if plus else f"distinct share [{cation}]",
                                      base.assign(value=(1 - share).to_numpy(), stderr=err.to_numpy()), marker="s",
                                      linestyle="--"))
         if series:
             panels.append(Panel(f"(b) Cation–cation correlations, {frame} frame", "share of $L_{++}$", "1", series,
-                                hlines=(0.0, 1.0), log_y=False))
+                                hlines=(0.0, 1.0)))
         else:
             notes.append("L_++ self/distinct shares left out: no L_self and L rows of the cation")
         if not panels:
             return None, "no residence_time rows and no L_self/L rows of the cation"
-        return ("Dynamics of ion association", "(a) Mean residence times of cation–donor contacts of each "
-                "coordinating species, from stretched-exponential fits (Eq. 6); (b) self and distinct shares of the "
-                "cation–cation coefficient L_++, L_++^self/L_++ and L_++^distinct/L_++ (Eq. 7; error bars propagated "
-                "from the standard errors of L_self and L, treated as independent) (Fang et al. Fig. 5).",
-                panels, notes), None
+        return ("Dynamics of ion association", "(a) Mean residence times τ = (τ_K/β) Γ(1/β) of cation contacts "
+                "with the donor atoms (solid) and molecules (dashed) of each coordinating species, and of linker "
+                "cations with the same two anions (dotted), from stretched-exponential fits (Eq. 6); (b) self and "
+                "distinct shares of the cation–cation coefficient, L_++^self/L_++ and L_++^distinct/L_++ (Eq. 7; "
+                "error bars propagated from the standard errors of L_self and L, treated as independent) "
+                "(Fang et al. Fig. 5).", panels, notes), None
 
     def clusters(self):
         panels, notes = [], []
@@ -739,28 +788,35 @@ class _Builder:
             series = []
             for k, (label, c) in enumerate(points.itertuples(index=False)):
                 part = rows[rows["state_point"] == label]
-                series.append(Series(f"{c:g} mol/L" if np.isfinite(c) else label, part, None,
+                series.append(Series(f"{c:.3g} mol/L" if np.isfinite(c) else label, part, None,
                                      color=cmap(k / max(1, len(points) - 1) * 0.9)))
-            panels.append(Panel("(a) Cluster-size distribution", "fraction", self._unit(rows) or "1", series,
-                                xlabel="cluster size (ions)", x="size", log_x=rows["size"].max() > 20))
+            panels.append(Panel("(a) Cluster-size distribution", "fraction of clusters", self._unit(rows) or "1",
+                                series, xlabel="cluster size (ions)", x="size", log_x=rows["size"].max() > 20,
+                                log_y=None))
         else:
             notes.append("cluster-size distribution left out: no cluster_size_fraction rows")
-        rows = select(self.table, "percolating_fraction")
-        if not rows.empty:
-            panels.append(Panel("(b) Percolation", "fraction of frames percolating", self._unit(rows) or "1",
-                                [Series("percolating", rows, ("percolating_fraction", "", rows["species"].iloc[0]))],
-                                hlines=(0.0, 1.0), log_y=False))
+        series = self._per_species("percolating_fraction", lambda sp, _: "frames with a percolating cluster")
+        series += self._per_species("largest_cluster_fraction", lambda sp, _: "largest cluster's share of ions",
+                                    "s", "--")
+        series += self._per_species("free_ion_fraction", lambda sp, _: f"free {sp} ions" if sp else "free ions",
+                                    "v", ":")
+        if series:
+            panels.append(Panel("(b) Network", "fraction", "1", series, hlines=(0.0, 1.0)))
         else:
-            notes.append("percolating fraction left out: no percolating_fraction rows")
+            notes.append("network panel left out: no percolating_fraction, largest_cluster_fraction or "
+                         "free_ion_fraction rows")
         if not panels:
             return None, "no cluster_size_fraction or percolating_fraction rows: the cluster analysis was not run"
-        return ("Ion clusters", "(a) Distribution of cluster sizes (ions per cluster) at each concentration; "
-                "(b) fraction of frames in which a cluster percolates through the periodic box.", panels, notes), None
+        return ("Ion clusters", "(a) Distribution of cluster sizes (ions per cluster; clusters of cation–anion shell "
+                "contacts) at each concentration; (b) fraction of frames in which a cluster percolates through the "
+                "periodic box, the largest cluster's share of all ions, and the fraction of each ion species in no "
+                "contact.", panels, notes), None
 
     def screening(self):
         panels, notes = [], []
         series = []
-        for quantity, label, marker in (("screening_length", "$\\lambda_S$", "o"), ("debye_length", "$\\lambda_D$", "s")):
+        for quantity, label, marker in (("screening_length", "$\\lambda_S$", "o"),
+                                        ("debye_length", "$\\lambda_D$", "s")):
             rows = select(self.table, quantity)
             if not rows.empty:
                 series.append(Series(label, rows, (quantity, "", rows["species"].iloc[0]), marker))
@@ -771,7 +827,8 @@ class _Builder:
         rows = select(self.table, "screening_ratio")
         if not rows.empty:
             panels.append(Panel("(b) Underscreening", "$\\lambda_S/\\lambda_D$", "1",
-                                [Series("$\\lambda_S/\\lambda_D$", rows, ("screening_ratio", "", rows["species"].iloc[0]))],
+                                [Series("$\\lambda_S/\\lambda_D$", rows,
+                                        ("screening_ratio", "", rows["species"].iloc[0]))],
                                 hlines=(1.0,)))
         else:
             notes.append("λ_S/λ_D left out: no screening_ratio rows")
@@ -789,6 +846,7 @@ class _Builder:
             ("transference_frames", self.transference_frames),
             ("conductivity", self.conductivity),
             ("fig4_solvation", self.solvation),
+            ("ion_pairing", self.pairing),
             ("fig5_dynamics", self.dynamics),
             ("clusters", self.clusters),
             ("screening", self.screening),
@@ -796,7 +854,8 @@ class _Builder:
 
 
 FIGURE_NAMES = ("fig1_diffusion", "fig2_onsager", "fig2_onsager_species_mean", "fig3_transference",
-                "transference_frames", "conductivity", "fig4_solvation", "fig5_dynamics", "clusters", "screening")
+                "transference_frames", "conductivity", "fig4_solvation", "ion_pairing", "fig5_dynamics", "clusters",
+                "screening")
 
 
 def _save(fig, path: Path, fmt: str) -> None:
@@ -900,6 +959,22 @@ def make_study_figures(study_dir: str | Path, *, study: Study | None = None,
     return result
 
 
+def load_figure_list(study_dir: str | Path) -> FigureList:
+    """The :class:`FigureList` of the last :func:`make_study_figures` run, read from ``figures/figures.json``.
+
+    Lets :func:`~ionscale.report.html.write_report` embed figures already drawn, without drawing again."""
+    out = Path(study_dir) / "figures"
+    try:
+        manifest = json.loads((out / "figures.json").read_text())
+    except (OSError, ValueError) as err:
+        raise IonscaleError(f"no figure list in {out} ({err}); draw the figures with make_study_figures "
+                            "or `ionscale report`") from None
+    figures = [FigureInfo(f["name"], f["title"], f["caption"], out / f["png"], out / f["svg"], list(f["notes"]))
+               for f in manifest["figures"]]
+    paths = [p for f in figures for p in (f.png, f.svg) if p.is_file()]
+    return FigureList(paths, figures, [Skipped(**s) for s in manifest["skipped"]], manifest.get("notes", []))
+
+
 def _write_manifest(out: Path, result: FigureList) -> None:
     manifest = {"figures": [{"name": f.name, "title": f.title, "caption": f.caption, "png": f.png.name,
                              "svg": f.svg.name, "notes": f.notes} for f in result.figures],
@@ -907,5 +982,6 @@ def _write_manifest(out: Path, result: FigureList) -> None:
     atomic_write(out / "figures.json", lambda f: json.dump(manifest, f, indent=1))
 
 
-__all__ = ["make_study_figures", "plot_study", "load_study", "is_study_folder", "select", "pick_frame", "pretty_unit",
-           "Study", "StatePoint", "FigureList", "FigureInfo", "Skipped", "FIGURE_NAMES"]
+__all__ = ["make_study_figures", "plot_study", "load_figure_list", "load_study", "is_study_folder", "select",
+           "pick_frame", "pretty_unit", "error_method", "Study", "StatePoint", "FigureList", "FigureInfo", "Skipped",
+           "FIGURE_NAMES"]
