@@ -117,8 +117,7 @@ class ScreeningAnalysis:
             debye = np.nan
             notes.append("no ε_r (give epsilon_r, or collect solvent dipoles): no Debye length and no λ_S/λ_D")
 
-        z = np.repeat(self.valences, st.counts)
-        sf = charge_structure_factor(positions, box, z, self.k_max, self.shell_width)
+        sf = self.structure_factor()
         s_zz, s_zz_err = blocks.estimate(sf.per_frame, self.n_blocks)
 
         rdf = partial_rdfs(positions, box, st.counts, self.dr, self.r_max)
@@ -144,6 +143,13 @@ class ScreeningAnalysis:
                                r_nm=r, h_zz=h_zz, h_zz_stderr=h_zz_err, g=pairs, fit=best, monotonic=monotonic,
                                oscillatory=oscillatory, fit_range_nm=fit_range, debye_length_nm=debye,
                                reliable=reliable, message=message, notes=notes)
+
+    def structure_factor(self):
+        """S_ZZ(k) of the ion centres on the frames this analysis uses (every ``stride``-th), per frame and
+        shell of |k| (:func:`~.structure_factor.charge_structure_factor`)."""
+        st = self.store
+        return charge_structure_factor(st.positions_nm[::self.stride], self.box_nm[::self.stride],
+                                       np.repeat(self.valences, st.counts), self.k_max, self.shell_width)
 
     def _dielectric(self, volume_nm3: float) -> tuple[float, str]:
         if self.epsilon_r is not None:

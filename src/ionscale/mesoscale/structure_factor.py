@@ -18,7 +18,9 @@ and axis, the other phases by repeated multiplication (e^{−n} = conj e^{n}). W
 e_y^{n_y} e_z^{n_z} for the (n_y, n_z) pairs that some wanted vector uses, the charge density of all
 n_x at once is one matrix product per frame, ρ(n_x; n_y, n_z) = Σ_j [z_j e_x(j)^{n_x}] P_j(n_y, n_z)
 (BLAS); ρ(−k) = ρ(k)* halves the work. Cost O(n_frames · n_ions · n_k), memory bounded by processing
-frames in chunks. S_ZZ is a static average: passing every n-th frame costs n times less and loses
+frames in chunks. These per-frame products are small, and a multi-threaded BLAS spends more on waking
+and synchronising its threads for each of them than it gains (2–20× slower on a busy 2-core machine):
+they run on one BLAS thread (``threadpoolctl``, a dependency of MDAnalysis). S_ZZ is a static average: passing every n-th frame costs n times less and loses
 little, since successive MD frames are strongly correlated.
 """
 
@@ -27,6 +29,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
+from threadpoolctl import threadpool_limits
 
 from ..errors import IonscaleError
 from .box import box_matrices, fractional
@@ -105,16 +109,17 @@ def charge_structure_factor(positions_nm: np.ndarray, box_nm: np.ndarray, valenc
     n_frames, n_ions = positions_nm.shape[:2]
     chunk = max(1, CHUNK_ELEMENTS // (n_ions * (len(yz) + 4 * n_max.max() + 4)))
     per_frame = np.empty((n_frames, n_shells))
-    for start in range(0, n_frames, chunk):
-        stop = min(start + chunk, n_frames)
-        s = fractional(positions_nm[start:stop], box_nm[start:stop])
-        ex = _phases(s[..., 0], n_max[0], signed=True) * z                     # (2N_x+1, c, n)
-        ey = _phases(s[..., 1], n_max[1], signed=True)
-        ez = _phases(s[..., 2], n_max[2], signed=False)                         # (N_z+1, c, n)
-        pairs = ey[yz[:, 0] + n_max[1]] * ez[yz[:, 1]]                          # (n_yz, c, n)
-        # one matrix product per frame: (n_yz × n_ions) @ (n_ions × (2N_x + 1))
-        rho = np.matmul(pairs.transpose(1, 0, 2), ex.transpose(1, 2, 0)).reshape(stop - start, -1)[:, flat]
-        per_frame[start:stop] = (np.abs(rho) ** 2 / np.sum(z ** 2)) @ average
+    with threadpool_limits(limits=1, user_api="blas"):   # small products: one thread is faster (docstring)
+        for start in range(0, n_frames, chunk):
+            stop = min(start + chunk, n_frames)
+            s = fractional(positions_nm[start:stop], box_nm[start:stop])
+            ex = _phases(s[..., 0], n_max[0], signed=True) * z                     # (2N_x+1, c, n)
+            ey = _phases(s[..., 1], n_max[1], signed=True)
+            ez = _phases(s[..., 2], n_max[2], signed=False)                         # (N_z+1, c, n)
+            pairs = ey[yz[:, 0] + n_max[1]] * ez[yz[:, 1]]                          # (n_yz, c, n)
+            # one matrix product per frame: (n_yz × n_ions) @ (n_ions × (2N_x + 1))
+            rho = np.matmul(pairs.transpose(1, 0, 2), ex.transpose(1, 2, 0)).reshape(stop - start, -1)[:, flat]
+            per_frame[start:stop] = (np.abs(rho) ** 2 / np.sum(z ** 2)) @ average
     k_shell = np.bincount(shell, weights=k, minlength=n_shells) / n_vectors
     return StructureFactor(k_nm_inv=k_shell, per_frame=per_frame, n_vectors=n_vectors)
 
