@@ -223,30 +223,6 @@ def _fold_orthorhombic(vectors: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     return vectors
 
 
-def _minimum_image_by_coordinate(delta: np.ndarray, dimensions: np.ndarray, work: tuple) -> np.ndarray:
-    """:func:`minimum_image` for displacements stored by coordinate, shape (3, n), in place.
-
-    Same atoms corrected with the same arithmetic as ``minimum_image(delta.T, dimensions)``, but every
-    pass runs over contiguous rows with one threshold per row. ``work``: a (3, n) float64 array, a
-    (3, n) bool array and an (n,) bool array, reused between frames.
-    """
-    lengths, angles = dimensions[:3].astype(np.float64), dimensions[3:]
-    if not _is_orthorhombic(angles):  # triclinic: through the (n, 3) routine (rare; not the hot path)
-        delta[:] = minimum_image(np.ascontiguousarray(delta.T), dimensions).T
-        return delta
-    magnitude, beyond, crossed = work
-    np.abs(delta, out=magnitude)
-    np.greater(magnitude, (0.5 * lengths)[:, None], out=beyond)
-    np.logical_or(beyond[0], beyond[1], out=crossed)
-    np.logical_or(crossed, beyond[2], out=crossed)
-    atoms = np.flatnonzero(crossed)
-    if atoms.size:
-        sub = delta[:, atoms]
-        sub -= lengths[:, None] * np.rint(sub / lengths[:, None])
-        delta[:, atoms] = sub
-    return delta
-
-
 def _whole_molecules(positions: np.ndarray, dimensions: np.ndarray, first_atom: np.ndarray) -> np.ndarray:
     """Positions (n_atoms, 3) with each molecule made whole about its first atom (minimum image)."""
     x = positions.astype(np.float64)
@@ -264,6 +240,30 @@ class _Chunk:
     collected: dict         # collector name → list of per-frame dicts
 
 
+class _PointWeights:
+    """W split for speed: the sparse ion rows as CSR, the two dense rows (solvent centre, barycentre)
+    as a dense (n_atoms, 2) array, whose product with Δx is one BLAS call instead of a sparse loop."""
+
+    def __init__(self, weights: sp.csr_matrix):
+        self.ions = weights[:-2].tocsr()
+        self.centres = np.asfortranarray(weights[-2:].toarray().T)
+
+    def apply(self, delta: np.ndarray, out: np.ndarray) -> None:
+        """out (n_points, 3) = W · delta (n_atoms, 3)."""
+        out[:-2] = self.ions @ delta
+        out[-2:] = (delta.T @ self.centres).T
+
+
+def _timesteps(traj, frames: np.ndarray, current: int | None):
+    """Each frame's timestep in turn, ``current`` being the frame the reader is on (or None): consecutive
+    frames are read on sequentially (a seek per frame costs about a tenth of an XTC frame's decoding),
+    others by index."""
+    for frame in frames:
+        ts = traj.next() if current is not None and frame == current + 1 else traj[frame]
+        current = frame
+        yield ts
+
+
 def _scan_chunk(universe, weights: sp.csr_matrix, first_atom: np.ndarray, frames: np.ndarray,
                 previous: int | None, collectors: Sequence[Collector] = (), progress: Progress | None = None,
                 total: int = 0) -> _Chunk:
@@ -273,31 +273,24 @@ def _scan_chunk(universe, weights: sp.csr_matrix, first_atom: np.ndarray, frames
     increments = np.empty((n, weights.shape[0], 3))
     time_ps, volume_nm3, box_nm = np.empty(n), np.empty(n), np.empty((n, 6))
     collected = {c.name: [] for c in collectors}
-    # float64 buffers reused every frame (this frame, the previous one, their difference), stored by
-    # coordinate, (3, n_atoms): every pass over them is contiguous, and W·Δx is taken one coordinate
-    # at a time on contiguous vectors (the same sums, in the same order, as W @ Δx on (n_atoms, 3))
+    point_weights = _PointWeights(weights)
+    # float64 buffers (n_atoms, 3) reused every frame: this frame, the previous one, their difference
     n_atoms = weights.shape[1]
-    x, last, delta = np.empty((3, n_atoms)), np.empty((3, n_atoms)), np.empty((3, n_atoms))
-    work = (np.empty((3, n_atoms)), np.empty((3, n_atoms), dtype=bool), np.empty(n_atoms, dtype=bool))
-    have_last = False
-    if previous is not None:
-        traj[previous]
-        np.copyto(last, traj.ts.positions.T)
-        have_last = True
-    for k, frame in enumerate(frames):
-        ts = traj[frame]
+    x, last, delta = np.empty((n_atoms, 3)), np.empty((n_atoms, 3)), np.empty((n_atoms, 3))
+    have_last = previous is not None
+    if have_last:
+        np.copyto(last, traj[previous].positions)
+    for k, ts in enumerate(_timesteps(traj, frames, previous)):
         dims = ts.dimensions
         if dims is None or not np.all(dims[:3] > 0):
-            raise IonscaleError(f"frame {frame} has no periodic box; transport needs one (set "
+            raise IonscaleError(f"frame {ts.frame} has no periodic box; transport needs one (set "
                                 "universe.dimensions or use a trajectory that stores the box)")
-        np.copyto(x, ts.positions.T)
+        np.copyto(x, ts.positions)
         if not have_last:
-            increments[k] = weights @ _whole_molecules(ts.positions, dims, first_atom)
+            point_weights.apply(_whole_molecules(ts.positions, dims, first_atom), increments[k])
         else:
             np.subtract(x, last, out=delta)
-            _minimum_image_by_coordinate(delta, dims, work)
-            for d in range(3):
-                increments[k, :, d] = weights @ delta[d]
+            point_weights.apply(minimum_image(delta, dims), increments[k])
         x, last = last, x
         have_last = True
         for c in collectors:

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from typing import Mapping, Sequence, Union
 
 import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
 from MDAnalysis.exceptions import NoDataError, SelectionError
 
 from .errors import IonscaleError
@@ -102,11 +104,18 @@ class SpeciesInfo:
 
 
 def molecule_ids(universe) -> np.ndarray:
-    """Molecule index of every atom: bonded fragments when the topology has bonds, else residues."""
+    """Molecule index of every atom: bonded fragments when the topology has bonds, else residues.
+
+    Fragments are the connected components of the bond graph, numbered in the order of their first
+    atom (as MDAnalysis' ``fragindices``, at a fraction of its cost on large systems).
+    """
     try:
-        return np.asarray(universe.atoms.fragindices)
-    except NoDataError:
+        bonds = universe.bonds.to_indices()
+    except (NoDataError, AttributeError):
         return np.asarray(universe.atoms.resindices)
+    n_atoms = len(universe.atoms)
+    graph = sp.coo_matrix((np.ones(len(bonds)), (bonds[:, 0], bonds[:, 1])), shape=(n_atoms, n_atoms))
+    return connected_components(graph, directed=False)[1]
 
 
 def _masses(universe) -> np.ndarray:

@@ -87,3 +87,17 @@ def test_collective_matrix_is_pairwise_cross_msd():
     np.testing.assert_allclose(
         M[:, 0, 2], cross_msd(R[:, 0], R[:, 2]), rtol=1e-13, atol=1e-13 * scale)
     np.testing.assert_allclose(M[:, 1, 1], self_msd(R[:, 1:2]), rtol=1e-12, atol=1e-12 * scale)
+
+
+@pytest.mark.parametrize("max_lag", [0, 1, 7, 299, 1000])
+def test_max_lag_returns_the_leading_lags_of_the_full_result(max_lag):
+    rng = np.random.default_rng(11)
+    r = random_walks(rng, 300, 5)
+    full_self, full_collective = self_msd(r), collective_msd_matrix(r)
+    n_lags = min(max_lag + 1, 300)
+    short_self, short_collective = self_msd(r, max_lag=max_lag), collective_msd_matrix(r, max_lag=max_lag)
+    assert short_self.shape == (n_lags,) and short_collective.shape == (n_lags, 5, 5)
+    scale = full_self.max()
+    np.testing.assert_allclose(short_self, full_self[:n_lags], rtol=1e-12, atol=1e-12 * scale)
+    np.testing.assert_allclose(short_collective, full_collective[:n_lags], rtol=1e-12,
+                               atol=1e-12 * np.abs(full_collective).max())

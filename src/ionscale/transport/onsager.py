@@ -79,16 +79,18 @@ class Correlations:
     self_msd_nm2: dict
 
     @classmethod
-    def from_store(cls, store: TransportStore, frames: Sequence[str], has_solvent: bool) -> "Correlations":
+    def from_store(cls, store: TransportStore, frames: Sequence[str], has_solvent: bool,
+                   max_lag: int | None = None) -> "Correlations":
+        """The correlations of one store, at lags 0 .. ``max_lag`` frames (all by default)."""
         counts = store.counts.astype(float)
         n = len(counts)
-        collective = np.stack([store.species_positions(k).sum(axis=1) for k in range(n)], axis=1)
+        collective = np.stack([np.einsum("tpd->td", store.species_positions(k)) for k in range(n)], axis=1)
         references = [store.system_com_nm] + ([store.solvent_com_nm] if has_solvent else [])
-        C = collective_msd_matrix(np.concatenate([collective, np.stack(references, axis=1)], axis=1))
-        msd_sum = np.stack([self_msd(store.species_positions(k)) * counts[k] for k in range(n)], axis=1)
+        C = collective_msd_matrix(np.concatenate([collective, np.stack(references, axis=1)], axis=1), max_lag=max_lag)
+        msd_sum = np.stack([self_msd(store.species_positions(k), max_lag=max_lag) * counts[k] for k in range(n)], axis=1)
         ref_index = {"lab": None, "barycentric": n, "solvent": n + 1 if has_solvent else None}
         return cls(
-            time_ps=store.time_ps,
+            time_ps=store.time_ps[:len(C)],
             volume_nm3=float(store.volume_nm3.mean()),
             collective_nm2={f: shift_collective(C, counts, ref_index[f]) for f in frames},
             self_msd_nm2={f: shift_self(msd_sum, C, counts, ref_index[f]) for f in frames},
@@ -172,20 +174,22 @@ class OnsagerAnalysis:
             raise IonscaleError(f"replicas have different frame intervals {sorted(dts)} ps; "
                                 "use the same output interval or a step= that makes them equal")
         full = [Correlations.from_store(s, FRAMES, es.has_solvent) for s in stores]
+        mean = Correlations.mean(full)
         if len(stores) > 1:
             samples, method = full, f"replicas({len(stores)})"
-            unit_duration = min(s.time_ps[-1] for s in stores)
+            window = self._window(mean, min(s.time_ps[-1] for s in stores), notes)
         else:
             n_frames = stores[0].n_frames // self.n_blocks
             if self.n_blocks > 1 and n_frames < 4:
                 raise IonscaleError(f"{stores[0].n_frames} frames cannot be cut into {self.n_blocks} blocks; "
                                     "use fewer blocks (--blocks) or a longer trajectory")
-            samples = [Correlations.from_store(_block(stores[0], b, n_frames), FRAMES, es.has_solvent)
-                       for b in range(self.n_blocks)] if self.n_blocks > 1 else []
-            method = f"blocks({self.n_blocks})" if samples else "none"
-            unit_duration = stores[0].time_ps[n_frames - 1] if samples else stores[0].time_ps[-1]
-        mean = Correlations.mean(full)
-        window = self._window(mean, unit_duration, notes)
+            blocked = self.n_blocks > 1
+            window = self._window(mean, stores[0].time_ps[n_frames - 1 if blocked else -1], notes)
+            # a block's estimates are fits inside the window: its correlations are needed up to the window's end
+            max_lag = int(np.searchsorted(stores[0].time_ps, window.end, side="right"))
+            samples = [Correlations.from_store(_block(stores[0], b, n_frames), FRAMES, es.has_solvent, max_lag)
+                       for b in range(self.n_blocks)] if blocked else []
+            method = f"blocks({self.n_blocks})" if blocked else "none"
         system = _SystemConstants.of(es, mean.volume_nm3, self.temperature)
 
         per_sample = [_estimates(c, window, system) for c in samples]
