@@ -128,7 +128,8 @@ def analyze(
     start: Optional[int] = typer.Option(None, help="First frame to use."),
     stop: Optional[int] = typer.Option(None, help="Frame to stop before."),
     step: Optional[int] = typer.Option(None, help="Use every STEP-th frame."),
-    workers: int = typer.Option(1, help="Processes reading chunks of each trajectory in parallel."),
+    workers: int = typer.Option(0, help="Processes reading chunks of each trajectory in parallel (0: all cores, "
+                                       "up to 8, when the trajectory is large enough to gain; 1: serial)."),
     allow_non_neutral: bool = typer.Option(False, help="Proceed although the ions' formal charges do not sum to zero."),
     cache: bool = typer.Option(True, help="Reuse the pass over the trajectory cached beside it (.ionscale-cache/)."),
     topology_format: Optional[str] = typer.Option(None, help="MDAnalysis topology format if the extension misleads."),
@@ -177,7 +178,7 @@ def analyze(
                               cutoffs=key_values(cutoff, "--cutoff", float), fit=fit_window, n_blocks=blocks,
                               start=start, stop=stop, step=step)
             results, notes = analyse(replicas, temperature, options, cache=cache,
-                                     backend="multiprocessing" if workers > 1 else "serial", n_workers=workers,
+                                     backend="serial" if workers == 1 else "multiprocessing", n_workers=workers,
                                      progress=report)
         shown = {str(w.message) for w in caught if "no diffusive window" not in str(w.message)
                  and issubclass(w.category, UserWarning) and "ionscale" in (w.filename or "")}
@@ -222,7 +223,7 @@ def dask_client(scheduler: Optional[str], workers: int):
 
 def run_study_command(spec, out: Path, scheduler: Optional[str], workers: int) -> None:
     """Run a study with a live task display, print its summary; exit 1 when a task failed."""
-    from .study import run_study, study_summary
+    from .study import run_study, study_percolation_onset, study_summary
     with dask_client(scheduler, workers) as client, progress_bar() as bar, \
             warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UserWarning)
@@ -244,6 +245,9 @@ def run_study_command(spec, out: Path, scheduler: Optional[str], workers: int) -
                   f"{sum(v == 'cached' for v in outcome.tasks.values())} found done, {len(outcome.failed)} failed")
     if (out / "study.csv").exists():
         print_table(study_summary(out), f"{spec.name} at {spec.temperature:g} K")
+        onset = study_percolation_onset(out)
+        if onset is not None:
+            console.print(f"percolation onset: {onset['text']}")
     console.print(f"results in {out}/")
     if outcome.failed:
         raise typer.Exit(1)

@@ -16,6 +16,7 @@ import pandas as pd
 from synthetic import build
 
 from ionscale import Electrolyte, OnsagerAnalysis
+from ionscale.study.aggregate import percolation_onset_rows
 
 #: two state points: (label, ion pairs in the 4 nm box) → about 0.26 and 0.52 mol/L
 POINTS = [("c0.26", 10), ("c0.52", 20)]
@@ -93,11 +94,13 @@ def write_study(root: Path, results: list, *, structure: bool = False, experimen
     table = pd.concat(tables, ignore_index=True)
     if only is not None:
         table = table[table["quantity"].isin(only)]
+    onset_rows, onset = percolation_onset_rows(table)          # as the study runner's aggregation adds them
+    table = pd.concat([table, onset_rows], ignore_index=True) if onset is not None else table
     table.to_csv(root / "study.csv", index=False)
     meta = {"name": name, "temperature_K": 300.0, "created": "2026-01-01T00:00:00+00:00",
             "versions": {"ionscale": "0.1.0", "numpy": np.__version__, "pandas": pd.__version__},
             "settings": {"n_blocks": 5, "gamma_tolerance": 0.1, "decades": 1.0, "fit": None},
-            "state_points": points, "failed": failed or []}
+            "state_points": points, "percolation_onset": onset, "failed": failed or []}
     if experiment:
         (root / "experiment").mkdir(exist_ok=True)
         pd.DataFrame({"concentration_mol_L": [0.2, 0.4, 0.6], "quantity": ["t_plus_pfg"] * 3,

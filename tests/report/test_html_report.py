@@ -66,6 +66,16 @@ def test_summary_numbers_are_formatted_with_errors(report):
             assert "±" in text and text in html, (p.label, quantity, text)
     summary = html[html.index('id="summary-table"'):html.index("</table>", html.index('id="summary-table"'))]
     assert "replicas(2)" in summary and "t₊⁰" in summary and "ρ₊" in summary and "t₊,PFG" in summary
+    assert "percolating (fraction of frames)" in summary and "0.519 ± 0.050" in summary
+
+
+def test_report_states_the_percolation_onset(report):
+    """The made-up percolating fractions equal c: 0.259 at 0.259 mol/L, 0.519 at 0.519 mol/L."""
+    _, _, _, html = report
+    onset = html[html.index('<p id="percolation-onset">'):]
+    onset = onset[:onset.index("</p>")]
+    assert "first at 0.519 mol/L (fraction 0.519 ± 0.050)" in onset
+    assert "onset between 0.259 and 0.519 mol/L (linear interpolation 0.5 mol/L)" in onset
 
 
 def test_report_shows_system_settings_windows_failures_and_versions(report):

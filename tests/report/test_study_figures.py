@@ -199,3 +199,17 @@ def test_descriptive_methods_do_not_split_the_legend(tmp_path, point_results):
     labels = fig.axes[0].get_legend_handles_labels()[1]
     assert len(labels) == 4 and any("linker" in label for label in labels)
     plt.close(fig)
+
+
+def test_percolation_onset_is_marked_on_the_network_panel(full_study):
+    """Percolating fractions 0.259 and 0.519 at 0.259 and 0.519 mol/L: onset at 0.519, bracket from 0.259."""
+    fig = plot_study(full_study[0], "clusters")
+    network = fig.axes[1]
+    vertical = [line for line in network.get_lines() if line.get_linestyle() == "-." and
+                len(set(line.get_xdata())) == 1]
+    assert [float(line.get_xdata()[0]) for line in vertical] == [pytest.approx(0.519)]
+    labels = network.get_legend_handles_labels()[1]
+    assert "percolation onset 0.519 mol/L" in labels and "onset bracket 0.259–0.519 mol/L" in labels
+    (band,) = [p for p in network.patches if p.get_label().startswith("onset bracket")]
+    assert (band.get_x(), band.get_x() + band.get_width()) == (pytest.approx(0.259), pytest.approx(0.519))
+    plt.close(fig)

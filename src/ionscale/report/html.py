@@ -129,6 +129,8 @@ def _summary(study: Study) -> dict:
                (f"κ_NE ({k_unit})", "conductivity_ne", k_frame, ""),
                ("κ/κ_NE", "ionicity", k_frame, "")]
     columns += [(f"D {s} ({d_unit})", "D", d_frame, s) for s in d_species]
+    if not select(table, "percolating_fraction").empty:
+        columns.append(("percolating (fraction of frames)", "percolating_fraction", "", ""))
     rows = []
     for p in study.points:
         cells = [_estimate(study, p.label, q, f, s) for _, q, f, s in columns]
@@ -136,7 +138,18 @@ def _summary(study: Study) -> dict:
         rows.append({"label": p.label, "c": _fmt(p.concentration_mol_L, 4), "replicas": _fmt(p.n_replicas),
                      "cells": [c["text"] for c in cells], "method": ", ".join(methods) or "—"})
     return {"headers": [h for h, *_ in columns], "rows": rows,
-            "frames": {"transference": t_frame, "conductivity": k_frame, "diffusion": d_frame}}
+            "frames": {"transference": t_frame, "conductivity": k_frame, "diffusion": d_frame},
+            "percolation_onset": _percolation_onset(study)}
+
+
+def _percolation_onset(study: Study) -> str | None:
+    """The percolation onset in a sentence (:func:`ionscale.study.aggregate.percolation_onset_of`), for
+    studies of several state points with a cluster analysis; else None."""
+    from ..study.aggregate import percolation_onset_of
+    if study.kind != "study":
+        return None
+    onset = percolation_onset_of(study.table)
+    return None if onset is None else onset["text"]
 
 
 def _systems(study: Study) -> list:

@@ -19,7 +19,7 @@ Figures (file stem — content)
 ``fig5_dynamics``              (a) residence times (donor atom, molecule, linker), (b) L_++ self and distinct
                                shares in the barycentric frame (Fig. 5)
 ``clusters``                   (a) cluster-size distributions, (b) percolating fraction, largest cluster and
-                               free-ion fractions vs c
+                               free-ion fractions vs c, the percolation onset marked (line and bracket)
 ``screening``                  (a) λ_S and λ_D vs c, (b) λ_S/λ_D vs c
 
 A quantity that was not computed never makes a figure fail: its panel is left out, and a figure with no
@@ -368,6 +368,8 @@ class Panel:
     unit: str
     series: list
     hlines: tuple = ()
+    vspans: tuple = ()                 # (x0, x1, label): a shaded band across the panel
+    vlines: tuple = ()                 # (x, label): a vertical line
     log_y: bool | None = False         # None: log when positive and spanning > 1.5 decades
     xlabel: str = C_LABEL
     x: str = "concentration_mol_L"
@@ -498,6 +500,10 @@ class _Drawer:
                             markersize=6, lw=1.0, label=f"{s.label} ({label})")
         for y in panel.hlines:
             ax.axhline(y / scale, color="0.4", ls="--", lw=0.9, zorder=0)
+        for x0, x1, label in panel.vspans:
+            ax.axvspan(x0, x1, color="0.5", alpha=0.15, lw=0, zorder=0, label=label)
+        for x, label in panel.vlines:
+            ax.axvline(x, color="k", ls="-.", lw=1.2, zorder=1, label=label)
         if log_y:
             ax.set_yscale("log")
         if panel.log_x:
@@ -801,7 +807,8 @@ class _Builder:
         series += self._per_species("free_ion_fraction", lambda sp, _: f"free {sp} ions" if sp else "free ions",
                                     "v", ":")
         if series:
-            panels.append(Panel("(b) Network", "fraction", "1", series, hlines=(0.0, 1.0)))
+            panels.append(Panel("(b) Network", "fraction", "1", series, hlines=(0.0, 1.0),
+                                **self._percolation_onset(notes)))
         else:
             notes.append("network panel left out: no percolating_fraction, largest_cluster_fraction or "
                          "free_ion_fraction rows")
@@ -810,7 +817,25 @@ class _Builder:
         return ("Ion clusters", "(a) Distribution of cluster sizes (ions per cluster; clusters of cation–anion shell "
                 "contacts) at each concentration; (b) fraction of frames in which a cluster percolates through the "
                 "periodic box, the largest cluster's share of all ions, and the fraction of each ion species in no "
-                "contact.", panels, notes), None
+                "contact; the percolation onset — the lowest concentration with a percolating cluster in at least "
+                "half of its frames — as a vertical line, the interval between it and the highest concentration "
+                "below it shaded.", panels, notes), None
+
+    def _percolation_onset(self, notes: list) -> dict:
+        """The onset's line and bracket (``vlines``, ``vspans`` of a Panel), from the percolating fractions."""
+        from ..study.aggregate import percolation_onset_of
+        onset = percolation_onset_of(self.table)
+        if onset is None:
+            return {}
+        first, below = onset["concentration_mol_L"], onset["lower_mol_L"]
+        if first is None:
+            notes.append(f"no percolation onset: {onset['text']}")
+            return {}
+        line = {"vlines": ((first, f"percolation onset {first:.3g} mol/L"),)}
+        if below is None:
+            notes.append(f"percolation onset not bracketed: {onset['text']}")
+            return line
+        return {**line, "vspans": ((below, first, f"onset bracket {below:.3g}–{first:.3g} mol/L"),)}
 
     def screening(self):
         panels, notes = [], []

@@ -5,6 +5,20 @@ per replica, then averaged), plus the values from the replica-mean L's (SPEC §2
 ``study.csv`` stacks every state point's tidy rows with two more columns, ``state_point`` and
 ``concentration_mol_L`` (the study file's value, else the cation concentration of the system);
 ``study.json`` records the study, its settings, every state point, failed tasks and software versions.
+
+Percolation onset (SPEC §6)
+---------------------------
+A state point *percolates* when at least half of its frames (:data:`PERCOLATION_THRESHOLD`) hold a
+cluster connected to its own periodic image (``percolating_fraction``, :mod:`ionscale.mesoscale`).
+Along the concentrations of a study the onset of percolation is bracketed by the lowest concentration
+that percolates and the highest one below it that does not; between them the percolating fraction is
+interpolated linearly for a point estimate (:func:`ionscale.mesoscale.percolation_onset`). Two rows,
+in mol/L, join ``study.csv`` at the state point where percolation first appears (at the highest one
+when none percolates): ``percolation_onset`` (that concentration; empty when none percolates) and
+``percolation_onset_lower`` (the one below it; empty when the lowest already percolates); ``study.json``
+keeps the whole record under ``percolation_onset``. Studies without cluster analysis have neither.
+The onset depends on the box size (a cluster need only span one box length): compare studies in boxes
+of similar size.
 """
 
 from __future__ import annotations
@@ -13,8 +27,10 @@ import datetime
 import importlib.metadata
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
+from ..mesoscale.percolation import percolation_onset
 from ..output import write_analysis
 from ..pipeline import analyse
 from ..store import atomic_write
@@ -58,8 +74,12 @@ def write_study(spec: StudySpec, out: Path, outcome: Outcome) -> None:
         points.append({"label": p.label, "concentration_mol_L": c, "n_replicas": results["system"]["n_replicas"],
                        "folder": f"{POINTS_FOLDER}/{p.label}", "window": results["window"],
                        "notes": results["notes"], "system": results["system"]})
+    onset = None
     if tables:
-        study = pd.concat(tables, ignore_index=True).sort_values(["concentration_mol_L", "state_point"], kind="stable")
+        study = pd.concat(tables, ignore_index=True)
+        onset_rows, onset = percolation_onset_rows(study)
+        study = pd.concat([study, onset_rows], ignore_index=True).sort_values(["concentration_mol_L", "state_point"],
+                                                                             kind="stable")
         atomic_write(out / "study.csv", lambda f: study.to_csv(f, index=False))
     write_json(out / "study.json", {
         "name": spec.name,
@@ -69,9 +89,92 @@ def write_study(spec: StudySpec, out: Path, outcome: Outcome) -> None:
         "settings": spec.analysis.model_dump(mode="json"),
         "state_points": sorted(points, key=lambda p: p["concentration_mol_L"]),
         "experiment": [{"label": e.label, "file": str(e.file)} for e in spec.experiment],
+        "percolation_onset": onset,
         "failed": outcome.failed,
         "tasks": outcome.tasks,
     })
+
+
+#: a state point percolates when at least this fraction of its frames holds a percolating cluster
+PERCOLATION_THRESHOLD = 0.5
+ONSET_COLUMNS = ["state_point", "concentration_mol_L", "quantity", "frame", "species", "value", "stderr", "unit",
+                 "method"]
+
+
+def percolation_onset_of(table: pd.DataFrame, threshold: float = PERCOLATION_THRESHOLD) -> dict | None:
+    """Where percolation first appears along the state points of a study table (module docstring).
+
+    table : study rows with ``state_point``, ``concentration_mol_L`` (mol/L), ``quantity``, ``value`` and
+        ``stderr``; the ``percolating_fraction`` row of each state point is used (the first finite one).
+    threshold : fraction of frames with a percolating cluster at which a state point percolates.
+
+    Returns None when no state point has a percolating fraction, else a dict (JSON-ready, None for
+    missing numbers): ``concentration_mol_L`` — the lowest concentration that percolates (None if
+    none does); ``state_point`` — its label; ``lower_mol_L`` — the highest concentration below it (None
+    if it is the lowest; the highest studied when none percolates); ``interpolated_mol_L`` — the linear
+    interpolation of the fraction between the two; ``threshold``; ``fractions`` — every state point's
+    concentration, fraction and standard error; ``text`` — all this in a sentence.
+    """
+    rows = table[table["quantity"] == "percolating_fraction"]
+    rows = rows.assign(**{k: pd.to_numeric(rows[k], errors="coerce") for k in ("concentration_mol_L", "value", "stderr")})
+    rows = rows[np.isfinite(rows["value"]) & np.isfinite(rows["concentration_mol_L"])]
+    rows = rows.drop_duplicates("state_point").sort_values("concentration_mol_L", kind="stable")
+    if rows.empty:
+        return None
+    c, p = rows["concentration_mol_L"].to_numpy(float), rows["value"].to_numpy(float)
+    onset = percolation_onset(c, p, threshold)
+    below, first = onset.bracket
+    labels = dict(zip(c, rows["state_point"]))
+    record = {"threshold": threshold, "concentration_mol_L": _number(first),
+              "state_point": labels.get(first) if np.isfinite(first) else None,
+              "lower_mol_L": _number(below), "interpolated_mol_L": _number(onset.concentration),
+              "fractions": [{"state_point": r.state_point, "concentration_mol_L": float(r.concentration_mol_L),
+                             "percolating_fraction": float(r.value), "stderr": _number(r.stderr)}
+                            for r in rows.itertuples(index=False)]}
+    record["text"] = _onset_text(record, dict(zip(c, zip(p, rows["stderr"].to_numpy(float)))))
+    return record
+
+
+def percolation_onset_rows(table: pd.DataFrame, threshold: float = PERCOLATION_THRESHOLD) -> tuple:
+    """(rows, record): the ``percolation_onset`` and ``percolation_onset_lower`` rows (mol/L) in the columns of
+    ``study.csv``, at the state point where percolation first appears (the highest when none percolates),
+    and the record of :func:`percolation_onset_of`. No rows (and None) without percolating fractions."""
+    record = percolation_onset_of(table, threshold)
+    if record is None:
+        return pd.DataFrame(columns=ONSET_COLUMNS), None
+    at = record["concentration_mol_L"]
+    if at is None:   # none percolates: the onset lies above the highest concentration
+        at = record["lower_mol_L"]
+    label = next(f["state_point"] for f in record["fractions"] if f["concentration_mol_L"] == at)
+    rows = [(label, at, "percolation_onset", "", "", _nan(record["concentration_mol_L"]), np.nan, "mol/L",
+             f"study: lowest concentration with percolating_fraction >= {threshold:g}"),
+            (label, at, "percolation_onset_lower", "", "", _nan(record["lower_mol_L"]), np.nan, "mol/L",
+             f"study: highest concentration below the onset (percolating_fraction < {threshold:g})")]
+    return pd.DataFrame(rows, columns=ONSET_COLUMNS), record
+
+
+def _onset_text(record: dict, fraction: dict) -> str:
+    """The onset in one sentence, with the fractions (± standard error) of the bracketing state points."""
+    from ..transport.result import format_value
+
+    def at(c):
+        return f"{c:.3g} mol/L (fraction {format_value(*fraction[c])})"
+    share = f"a percolating cluster in ≥ {100 * record['threshold']:.0f} % of frames"
+    first, below = record["concentration_mol_L"], record["lower_mol_L"]
+    if first is None:
+        return f"no state point has {share}: the highest, {at(below)}, lies below the percolation onset"
+    if below is None:
+        return f"{share} already at the lowest concentration, {at(first)}: the onset lies below it"
+    return (f"{share} first at {at(first)}; {at(below)} does not percolate: onset between {below:.3g} and "
+            f"{first:.3g} mol/L (linear interpolation {record['interpolated_mol_L']:.3g} mol/L)")
+
+
+def _number(x) -> float | None:
+    return float(x) if x is not None and np.isfinite(x) else None
+
+
+def _nan(x) -> float:
+    return np.nan if x is None else float(x)
 
 
 def _versions() -> dict:
@@ -89,17 +192,33 @@ HEADLINE = (("t_plus", "solvent", "t+^0"), ("rho_plus", "solvent", "ρ+"), ("t_p
             ("conductivity", "solvent", "κ (mS/cm)"), ("ionicity", "solvent", "κ/κ_NE"))
 
 
+#: and of the cluster analysis, when it ran
+PERCOLATION_HEADLINE = ("percolating_fraction", "", "percolating")
+
+
 def study_summary(out: Path) -> pd.DataFrame:
-    """One line per state point: concentration and the headline transport numbers with errors."""
+    """One line per state point: concentration and the headline transport numbers with errors, and the
+    fraction of frames with a percolating cluster when the cluster analysis ran (the onset:
+    :func:`study_percolation_onset`)."""
     from ..transport.result import format_value
     study = pd.read_csv(Path(out) / "study.csv", keep_default_na=False, na_values=[""])
     main = study[~study.method.isin(["replica-mean L", "window", "self MSD", "collective"])]
+    headline = HEADLINE + ((PERCOLATION_HEADLINE,) if (study.quantity == PERCOLATION_HEADLINE[0]).any() else ())
     lines = []
     for (label, c), rows in main.groupby(["state_point", "concentration_mol_L"], sort=False):
         line = {"state point": label, "c (mol/L)": f"{c:.3g}"}
-        for quantity, frame, heading in HEADLINE:
-            hit = rows[(rows.quantity == quantity) & (rows.frame == frame)]
+        for quantity, frame, heading in headline:
+            hit = rows[(rows.quantity == quantity) & (rows.frame.astype(object).fillna("") == frame)]
             line[heading] = format_value(hit.value.iloc[0], hit.stderr.iloc[0]) if len(hit) else "—"
         line["error"] = rows.method.iloc[0]
         lines.append(line)
     return pd.DataFrame(lines)
+
+
+def study_percolation_onset(out: Path) -> dict | None:
+    """The percolation onset record that ``study.json`` keeps (:func:`percolation_onset_of`), or None."""
+    import json
+    try:
+        return json.loads((Path(out) / "study.json").read_text()).get("percolation_onset")
+    except (OSError, ValueError):
+        return None
