@@ -103,6 +103,27 @@ def test_parallel_chunks_are_bit_identical(backend):
         assert np.array_equal(getattr(serial, name), getattr(parallel, name)), name
 
 
+def test_parallel_progress_counts_frames_and_workers_are_checked():
+    syn = build("walkers", n_pairs=10, n_frames=300, n_solvent=10, seed=3)
+    es = Electrolyte.from_universe(syn.universe, cation=syn.cation, anion=syn.anion, solvent=syn.solvent)
+    seen = []
+    parallel = scan(es, cache=False, backend="multiprocessing", n_workers=2,
+                    progress=lambda done, total: seen.append((done, total)))
+    assert seen[-1] == (300, 300) and all(t == 300 for _, t in seen)
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen) and len(seen) > 2  # frames, not just chunks
+    assert np.array_equal(parallel.positions_nm, scan(es, cache=False).positions_nm)
+    with pytest.raises(IonscaleError, match="n_workers"):
+        scan(es, cache=False, n_workers=-1)
+
+
+def test_automatic_workers_only_for_large_trajectories(monkeypatch):
+    monkeypatch.setattr(store_module.os, "sched_getaffinity", lambda pid: set(range(12)), raising=False)
+    assert store_module.auto_workers(100, 1000) == 1
+    assert store_module.auto_workers(5000, 20_000) == 8
+    monkeypatch.setattr(store_module.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    assert store_module.auto_workers(5000, 20_000) == 2
+
+
 def test_memory_grows_with_ions_not_atoms():
     syn = build("walkers", n_pairs=10, n_frames=50, n_solvent=200, seed=1)
     es = Electrolyte.from_universe(syn.universe, cation=syn.cation, anion=syn.anion, solvent=syn.solvent)

@@ -144,6 +144,24 @@ def analyze(
     mesoscale: bool = typer.Option(True, help="Compute clusters, percolation and screening."),
     epsilon_r: Optional[float] = typer.Option(None, help="Relative permittivity of the solvent for the Debye length "
                                                          "(default: from solvent dipole fluctuations, if possible)."),
+    cluster_contacts: str = typer.Option("shell", help="Contacts that bond two ions into a cluster: 'shell' — a cation "
+                                                       "and an anion in each other's first shell (the structure "
+                                                       "analysis' donors and cut-offs); 'cation-anion' — a "
+                                                       "--cluster-atoms atom of a cation within --cluster-cutoff-nm "
+                                                       "of one of an anion; 'all' — the same for any two ions, like "
+                                                       "charges too (htp_md's definition)."),
+    cluster_atoms: Optional[str] = typer.Option(None, help="Ion atoms that make 'cation-anion'/'all' cluster contacts "
+                                                           "(MDAnalysis selection; default: every atom of the ions)."),
+    cluster_cutoff_nm: Optional[float] = typer.Option(None, help="Contact distance in nm of 'cation-anion'/'all' "
+                                                                 "cluster contacts (required for them)."),
+    cluster_carrier: str = typer.Option("majority", help="Diffusion coefficient of a cluster in the cluster "
+                                                         "Nernst–Einstein conductivity: 'majority' — the self-D of "
+                                                         "the ion species carrying most of its charge; 'com' — its "
+                                                         "own centre-of-mass MSD over --carrier-lag-ps."),
+    carrier_lag_ps: Optional[float] = typer.Option(None, help="Lag time in ps of the centre-of-mass D of "
+                                                              "--cluster-carrier com (default: one frame)."),
+    szz_k_max_nm_inv: float = typer.Option(10.0, help="Largest wave number |k| of the charge structure factor "
+                                                      "S_ZZ(k), in nm⁻¹."),
 ):
     """Transport (Onsager coefficients, conductivity, transference numbers) and solvation structure of one
     state point, from one pass over each trajectory.
@@ -157,12 +175,18 @@ def analyze(
     from .system import Electrolyte
 
     def body():
+        options = Options(transport=transport, structure=structure, mesoscale=mesoscale, epsilon_r=epsilon_r,
+                          donors=key_values(donors, "--donors"), cutoffs=key_values(cutoff, "--cutoff", float),
+                          fit=fit_window, n_blocks=blocks, start=start, stop=stop, step=step,
+                          cluster_contacts=cluster_contacts, cluster_atoms=cluster_atoms,
+                          cluster_cutoff_nm=cluster_cutoff_nm, cluster_carrier=cluster_carrier,
+                          carrier_lag_ps=carrier_lag_ps, szz_k_max_nm_inv=szz_k_max_nm_inv)
         selections = dict(cation=labelled([cation], "cation"), anion=labelled(anion, "anion"),
                           solvent=labelled(solvent, "solvent") if solvent else None)
-        options = dict(valences=key_values(valence, "--valence", int), centers=key_values(center, "--center"),
-                       allow_non_neutral=allow_non_neutral, timestep_ps=timestep)
+        system = dict(valences=key_values(valence, "--valence", int), centers=key_values(center, "--center"),
+                      allow_non_neutral=allow_non_neutral, timestep_ps=timestep)
         replicas = [Electrolyte.from_universe(open_universe(topology, [t], topology_format=topology_format,
-                                                           format=format), **selections, **options)
+                                                           format=format), **selections, **system)
                     for t in trajectories]
         with progress_bar() as bar, warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -173,10 +197,6 @@ def analyze(
                     tasks[label] = bar.add_task(f"reading {label}", total=total)
                 bar.update(tasks[label], completed=done)
 
-            options = Options(transport=transport, structure=structure, mesoscale=mesoscale, epsilon_r=epsilon_r,
-                              donors=key_values(donors, "--donors"),
-                              cutoffs=key_values(cutoff, "--cutoff", float), fit=fit_window, n_blocks=blocks,
-                              start=start, stop=stop, step=step)
             results, notes = analyse(replicas, temperature, options, cache=cache,
                                      backend="serial" if workers == 1 else "multiprocessing", n_workers=workers,
                                      progress=report)

@@ -26,12 +26,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import os
 import tempfile
 import warnings
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from queue import Empty
 from typing import Callable, Optional, Protocol, Sequence
 
 import numpy as np
@@ -366,7 +368,7 @@ def scan(electrolyte: Electrolyte, *, start: int | None = None, stop: int | None
         Read chunks of frames in parallel processes, or as Dask tasks on the active scheduler
         (a ``dask.distributed.Client`` if one exists). Results are identical to the serial pass.
     n_workers : int
-        Number of chunks (and processes for ``multiprocessing``).
+        Number of chunks (and processes for ``multiprocessing``); 0 picks it (:func:`auto_workers`).
     cache : bool or path
         Keep the result in ``.ionscale-cache/`` beside the trajectory (or in the given folder) and
         reuse it when the files and settings are unchanged.
@@ -390,6 +392,10 @@ def scan(electrolyte: Electrolyte, *, start: int | None = None, stop: int | None
             cache_file.unlink(missing_ok=True)  # a damaged cache is recomputed
 
     first_atom = _first_atom_of_molecule(universe)
+    if n_workers < 0:
+        raise IonscaleError(f"n_workers must be 0 (automatic) or a number of processes, got {n_workers}")
+    if n_workers == 0:
+        n_workers = auto_workers(len(frames), len(universe.atoms))
     chunks = _run_chunks(universe, weights, first_atom, frames, collectors, backend, n_workers, progress)
     time_ps = np.concatenate([c.time_ps for c in chunks]) if times is None else times
     time_ps = _uniform_times(time_ps - time_ps[0])
@@ -416,6 +422,19 @@ def scan(electrolyte: Electrolyte, *, start: int | None = None, stop: int | None
     return store
 
 
+#: frames × atoms below which a parallel pass does not repay starting its processes (about a second)
+PARALLEL_MIN_WORK = 10_000_000
+
+
+def auto_workers(n_frames: int, n_atoms: int) -> int:
+    """Processes for a pass: every available core (at most 8) when the trajectory is large enough for
+    parallel reading to repay starting the processes, else 1."""
+    if n_frames * n_atoms < PARALLEL_MIN_WORK:
+        return 1
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(cores, 8))
+
+
 def _first_atom_of_molecule(universe) -> np.ndarray:
     from .system import molecule_ids
     mol = molecule_ids(universe)
@@ -439,14 +458,40 @@ def _run_chunks(universe, weights, first_atom, frames, collectors, backend, n_wo
         if progress is not None:
             progress(len(parts), len(parts))
         return chunks
-    with ProcessPoolExecutor(max_workers=n_workers) as pool:
-        futures = [pool.submit(_scan_chunk, *job) for job in jobs]
-        chunks = []
-        for k, f in enumerate(futures):
-            chunks.append(f.result())
-            if progress is not None:
-                progress(k + 1, len(parts))
-    return chunks
+    return _run_in_processes(jobs, n_workers, progress, len(frames))
+
+
+def _run_in_processes(jobs: list, n_workers: int, progress: Progress | None, total: int) -> list[_Chunk]:
+    """The chunk jobs in a process pool; workers report frames read through a queue, so ``progress``
+    counts frames as the serial pass does."""
+    if progress is None:
+        with ProcessPoolExecutor(max_workers=n_workers) as pool:
+            return [f.result() for f in [pool.submit(_scan_chunk, *job) for job in jobs]]
+    with multiprocessing.Manager() as manager, ProcessPoolExecutor(max_workers=n_workers) as pool:
+        queue = manager.Queue()
+        futures = [pool.submit(_scan_chunk, *job, progress=_QueueProgress(queue, k)) for k, job in enumerate(jobs)]
+        done = [0] * len(jobs)
+        while not all(f.done() for f in futures):
+            try:
+                chunk, count = queue.get(timeout=0.2)
+            except Empty:
+                continue
+            done[chunk] = count
+            progress(sum(done), total)
+        chunks = [f.result() for f in futures]
+        progress(total, total)
+        return chunks
+
+
+class _QueueProgress:
+    """Progress callback of a chunk in a worker process: sends (chunk, frames done) about every 1 %."""
+
+    def __init__(self, queue, chunk: int):
+        self.queue, self.chunk = queue, chunk
+
+    def __call__(self, done: int, total: int) -> None:
+        if done == total or done % max(1, total // 100) == 0:
+            self.queue.put((self.chunk, done))
 
 
 def _dask_scheduler():
