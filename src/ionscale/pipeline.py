@@ -7,6 +7,20 @@ the cation–anion shell contacts, percolation and screening (SPEC §6–7) — 
 
 Structure is on by default; when its donor atoms cannot be found automatically (e.g. numeric LAMMPS
 types) and the user named none, it is skipped with a note instead of stopping transport.
+
+Which contacts bond ions into clusters (``cluster_contacts``):
+
+- ``"shell"`` (default, SPEC §6) — a cation and an anion in each other's first shell: the structure
+  analysis' donor atoms and cut-offs (RDF minima unless given), so clusters need the structure analysis;
+- ``"cation-anion"`` — any ``cluster_atoms`` atom of a cation within ``cluster_cutoff_nm`` of one of an
+  anion (:class:`~ionscale.mesoscale.DistanceContacts`, collected on the same pass);
+- ``"all"`` — the same between any two ions, like charges too (the htp_md project's definition).
+
+The cluster Nernst–Einstein conductivity needs each cluster's diffusion coefficient (``cluster_carrier``):
+``"majority"`` takes the self-diffusion coefficient (Onsager fit, solvent frame) of the ion species that
+carries most of the cluster's charge; ``"com"`` the cluster's own centre-of-mass MSD over
+``carrier_lag_ps`` (default one frame) among clusters that keep their membership that long
+(:mod:`ionscale.mesoscale.carriers`).
 """
 
 from __future__ import annotations
@@ -36,10 +50,54 @@ class Options:
     start: int | None = None
     stop: int | None = None
     step: int | None = None
+    #: which contacts bond ions into clusters: "shell", "cation-anion" or "all" (module docstring)
+    cluster_contacts: str = "shell"
+    #: ion atoms that make distance contacts (MDAnalysis selection; None: every atom of the ions)
+    cluster_atoms: str | None = None
+    #: contact distance of distance contacts, nm
+    cluster_cutoff_nm: float | None = None
+    #: diffusion coefficient of a cluster in the cluster Nernst–Einstein conductivity: "majority" or "com"
+    cluster_carrier: str = "majority"
+    #: lag of the centre-of-mass D of "com" carriers, ps (None: one frame)
+    carrier_lag_ps: float | None = None
+    #: largest |k| of S_ZZ(k), nm⁻¹
+    szz_k_max_nm_inv: float = 10.0
 
     def __post_init__(self):
+        from .mesoscale.cluster_analysis import CARRIERS
         if not (self.transport or self.structure):
             raise IonscaleError("nothing to do: both transport and structure are switched off")
+        if self.epsilon_r is not None and not self.epsilon_r > 0:
+            raise IonscaleError(f"epsilon_r (relative permittivity) must be positive, got {self.epsilon_r}")
+        if self.cluster_contacts not in CLUSTER_CONTACTS:
+            raise IonscaleError(f"cluster contacts must be one of {', '.join(CLUSTER_CONTACTS)}, "
+                                f"got {self.cluster_contacts!r}")
+        distance = self.cluster_contacts != "shell"
+        if distance and self.cluster_cutoff_nm is None:
+            raise IonscaleError(f"{self.cluster_contacts!r} cluster contacts need a contact distance: give the "
+                                "cluster cut-off in nm (--cluster-cutoff-nm, cluster_cutoff_nm)")
+        if not distance and (self.cluster_cutoff_nm is not None or self.cluster_atoms is not None):
+            raise IonscaleError("a cluster cut-off or cluster atoms define distance contacts: use them with cluster "
+                                "contacts 'cation-anion' or 'all'; 'shell' contacts take the structure analysis' "
+                                "donor atoms and shell cut-offs (--donors, --cutoff)")
+        if self.cluster_cutoff_nm is not None and not self.cluster_cutoff_nm > 0:
+            raise IonscaleError(f"the cluster cut-off must be a positive distance in nm, got {self.cluster_cutoff_nm}")
+        if self.cluster_carrier not in CARRIERS:
+            raise IonscaleError(f"the cluster carrier D must be one of {', '.join(CARRIERS)}, "
+                                f"got {self.cluster_carrier!r}")
+        if self.carrier_lag_ps is not None and self.cluster_carrier != "com":
+            raise IonscaleError("a carrier lag sets the centre-of-mass D of clusters: use it with the 'com' "
+                                "cluster carrier")
+        if self.carrier_lag_ps is not None and not self.carrier_lag_ps > 0:
+            raise IonscaleError(f"the carrier lag must be a positive time in ps, got {self.carrier_lag_ps}")
+        if not self.szz_k_max_nm_inv > 0:
+            raise IonscaleError(f"the largest |k| of S_ZZ must be positive, in nm⁻¹; got {self.szz_k_max_nm_inv}")
+
+
+#: the choices of Options.cluster_contacts
+CLUSTER_CONTACTS = ("shell", "cation-anion", "all")
+#: store name of the distance contacts (the structure's shell contacts are "contacts")
+ION_CONTACTS = "ion_contacts"
 
 
 def structure_analyses(electrolytes: Sequence[Electrolyte], options: Options, notes: list) -> list | None:
@@ -86,9 +144,14 @@ def analyse(electrolytes: Sequence[Electrolyte], temperature: float, options: Op
 
 
 def collectors(electrolyte: Electrolyte, structure, options: Options) -> list:
-    """What the pass collects besides transport: shell contacts, and solvent dipoles for ε_r (SPEC §7)
-    when the user gave no ε_r and the solvent carries partial charges."""
+    """What the pass collects besides transport: shell contacts, distance contacts of the clusters when
+    asked for (module docstring), and solvent dipoles for ε_r (SPEC §7) when the user gave no ε_r and the
+    solvent carries partial charges."""
     out = [structure.collector] if structure is not None else []
+    if options.mesoscale and options.cluster_contacts != "shell":
+        from .mesoscale import DistanceContacts
+        out.append(DistanceContacts.from_electrolyte(electrolyte, options.cluster_atoms, options.cluster_cutoff_nm,
+                                                     pairs=options.cluster_contacts, name=ION_CONTACTS))
     if options.mesoscale and options.epsilon_r is None and electrolyte.has_solvent:
         from .mesoscale import SolventDipoles
         try:
@@ -99,24 +162,55 @@ def collectors(electrolyte: Electrolyte, structure, options: Options) -> list:
 
 
 def _mesoscale(electrolyte: Electrolyte, store, temperature: float, results: list, options: Options, notes: list):
-    """Clusters from the shell contacts (when structure ran) and screening, on the first replica."""
+    """Clusters of the chosen contacts and screening, on the first replica."""
     from .mesoscale import ClusterAnalysis, MesoscaleResult, ScreeningAnalysis
     by_section = {r.section: r for r in results}
     clusters = None
-    structure = by_section.get("structure")
-    if structure is not None and structure.anion_bonds is not None:
-        n_cations = int(store.counts[0])
-        edges = structure.anion_bonds + np.array([0, 0, n_cations])
+    edges, contacts = _cluster_edges(store, by_section.get("structure"), options)
+    if edges is not None:
         D = None
         if "transport" in by_section:
             D = by_section["transport"].D["solvent"].value * 1e-10  # 1e-10 m²/s → m²/s
         clusters = ClusterAnalysis(electrolyte, store, edges, temperature=temperature, diffusion_m2_s=D,
-                                   diffusion_method="Onsager fit, solvent frame", n_blocks=options.n_blocks).run()
+                                   diffusion_method="Onsager fit, solvent frame", carrier=options.cluster_carrier,
+                                   lag_frames=_lag_frames(options.carrier_lag_ps, store), n_blocks=options.n_blocks).run()
+        clusters.notes.insert(0, f"clusters: {contacts}")
     else:
-        notes.append("clusters skipped: they are built from the structure analysis' shell contacts")
+        notes.append("clusters skipped: 'shell' contacts come from the structure analysis, which did not run; "
+                     "choose distance contacts (--cluster-contacts cation-anion or all, with --cluster-cutoff-nm)")
     screening = ScreeningAnalysis(electrolyte, store, temperature, epsilon_r=options.epsilon_r,
-                                  n_blocks=options.n_blocks).run()
+                                  k_max_nm_inv=options.szz_k_max_nm_inv, n_blocks=options.n_blocks).run()
     return MesoscaleResult(clusters=clusters, screening=screening)
+
+
+def _cluster_edges(store, structure, options: Options) -> tuple:
+    """(edges (frame, i, j) in store ion order, what they are) of the chosen cluster contacts; (None, "")
+    for shell contacts without a structure analysis."""
+    if options.cluster_contacts != "shell":
+        atoms = options.cluster_atoms or "every atom of the ions"
+        between = "any two ions" if options.cluster_contacts == "all" else "a cation and an anion"
+        return store.extras[f"{ION_CONTACTS}/edges"], (f"{between} with atoms ({atoms}) within "
+                                                        f"{options.cluster_cutoff_nm:g} nm")
+    if structure is None or structure.anion_bonds is None:
+        return None, ""
+    anions = structure.ssip_cutoff_nm   # keyed by the anion species
+    cutoffs = ", ".join(f"{s} {c:.3g} nm" for s, c in structure.cutoff_nm.items() if s in anions and c == c)
+    return (structure.anion_bonds + np.array([0, 0, int(store.counts[0])]),   # anions after the cations
+            f"cation–anion first-shell contacts (shell cut-offs: {cutoffs})")
+
+
+def _lag_frames(lag_ps: float | None, store) -> int:
+    """The carrier lag in frames of the store (one frame when not given)."""
+    if lag_ps is None:
+        return 1
+    dt = store.frame_interval_ps
+    frames = int(round(lag_ps / dt))
+    if frames < 1:
+        raise IonscaleError(f"the carrier lag {lag_ps:g} ps is shorter than half the frame interval ({dt:g} ps)")
+    if frames >= store.n_frames:
+        raise IonscaleError(f"the carrier lag {lag_ps:g} ps is not shorter than the trajectory "
+                            f"({(store.n_frames - 1) * dt:g} ps)")
+    return frames
 
 
 def _structure(analyses: list, stores: list, options: Options):

@@ -24,7 +24,16 @@ anion = "type 2"
 
 [analysis]
 blocks = 4
+{analysis}
 {points}
+"""
+#: clusters of cation–anion contacts within 0.05 nm (next to none: free walkers) carried by their own
+#: centre-of-mass D over 3 ps, S_ZZ up to 6 nm⁻¹
+MESOSCALE = """cluster_contacts = "cation-anion"
+cluster_cutoff_nm = 0.05
+cluster_carrier = "com"
+carrier_lag_ps = 3.0
+szz_k_max_nm_inv = 6.0
 """
 POINT = """
 [[state_points]]
@@ -33,7 +42,7 @@ replicas = [{replicas}]
 """
 
 
-def make_study(folder: Path, points=(("low", 40), ("high", 80)), n_replicas=2, n_frames=600) -> Path:
+def make_study(folder: Path, points=(("low", 40), ("high", 80)), n_replicas=2, n_frames=600, analysis="") -> Path:
     blocks = []
     for label, n in points:
         reps = []
@@ -43,7 +52,7 @@ def make_study(folder: Path, points=(("low", 40), ("high", 80)), n_replicas=2, n
             reps.append(f'{{ topology = "{top.relative_to(folder)}", trajectories = ["{traj.relative_to(folder)}"] }}')
         blocks.append(POINT.format(label=label, replicas=", ".join(reps)))
     path = folder / "study.toml"
-    path.write_text(STUDY.format(points="".join(blocks)))
+    path.write_text(STUDY.format(points="".join(blocks), analysis=analysis))
     return path
 
 
@@ -55,16 +64,27 @@ def client():
 
 
 def test_two_by_two_study_and_resume(tmp_path, client):
-    path = make_study(tmp_path)
+    path = make_study(tmp_path, analysis=MESOSCALE)
     out = tmp_path / "out"
     first = run_study(load_study(path), out, client=client)
     assert len(first.computed) == 4 and not first.failed
+    assert len(list((out / "cache").glob("*.npz"))) == 4   # the analysis found every pass cached: no second read
     study = pd.read_csv(out / "study.csv")
     assert list(study.columns[:2]) == ["state_point", "concentration_mol_L"]
     t = study[(study.quantity == "t_plus") & (study.frame == "solvent") & (study.method == "replicas(2)")]
     assert len(t) == 2 and t.stderr.notna().all()
     assert set(study.state_point) == {"low", "high"}
     assert study.concentration_mol_L.is_monotonic_increasing
+    # the mesoscale options of the study file: free walkers, so σ_cNE (centre-of-mass D) ≈ κ_NE of replica 1
+    sigma = study[study.quantity == "conductivity_cluster_ne"]
+    assert len(sigma) == 2 and sigma.method.str.startswith("cluster centre-of-mass D over 3 ps").all()
+    for label in ("low", "high"):
+        point = pd.read_csv(out / "points" / label / "quantities.csv")   # per replica: replica 1's κ_NE
+        ne = point[(point.quantity == "conductivity_ne") & (point.frame == "lab")].value.iloc[0]
+        assert sigma[sigma.state_point == label].value.iloc[0] == pytest.approx(ne, rel=0.1)
+        assert pd.read_csv(out / "points" / label / "szz.csv")["k (nm^-1)"].max() <= 6.0
+    assert (study[study.quantity == "percolating_fraction"].value == 0).all()
+    assert set(study[study.quantity == "percolation_onset_lower"].value) == {study.concentration_mol_L.max()}
 
     again = run_study(load_study(path), out, client=client)
     assert again.computed == [] and set(again.tasks.values()) >= {"cached"}
@@ -123,6 +143,18 @@ def test_killed_study_recomputes_only_missing_tasks(tmp_path):
     ('temperature = 300\n[species]\ncation = "a"\nanion = "b"\n[[state_points]]\nlabel = "a"\n',
      "either `replicas`"),
     ("temperature = = 3", "not valid TOML"),
+    ('temperature = 300\n[species]\ncation = "a"\nanion = "b"\n[analysis]\ncluster_contacts = "bonds"\n'
+     '[[state_points]]\nlabel = "a"\nreplicas = [{topology = "t", trajectories = ["x"]}]\n',
+     "line 6: analysis.cluster_contacts: Input should be 'shell', 'cation-anion' or 'all'"),
+    ('temperature = 300\n[species]\ncation = "a"\nanion = "b"\n[analysis]\ncluster_contacts = "all"\n'
+     '[[state_points]]\nlabel = "a"\nreplicas = [{topology = "t", trajectories = ["x"]}]\n',
+     "line 5: analysis: 'all' cluster contacts need a contact distance"),
+    ('temperature = 300\n[species]\ncation = "a"\nanion = "b"\n[analysis]\ncarrier_lag_ps = 2.0\n'
+     '[[state_points]]\nlabel = "a"\nreplicas = [{topology = "t", trajectories = ["x"]}]\n',
+     "line 5: analysis: a carrier lag sets the centre-of-mass D of clusters: use it with the 'com'"),
+    ('temperature = 300\n[species]\ncation = "a"\nanion = "b"\n[analysis]\nszz_k_max_nm_inv = -1\n'
+     '[[state_points]]\nlabel = "a"\nreplicas = [{topology = "t", trajectories = ["x"]}]\n',
+     "line 6: analysis.szz_k_max_nm_inv: Input should be greater than 0"),
 ])
 def test_malformed_study_file_gives_line_and_expectation(tmp_path, text, message):
     path = tmp_path / "study.toml"

@@ -63,15 +63,19 @@ class DistanceContacts:
         self.key = f"{self.cutoff_nm!r}|{pairs}|{digest}"
 
     @classmethod
-    def from_electrolyte(cls, electrolyte: Electrolyte, selection: str, cutoff_nm: float,
+    def from_electrolyte(cls, electrolyte: Electrolyte, selection: str | None, cutoff_nm: float,
                          pairs: str = "cation-anion", name: str = "contacts") -> "DistanceContacts":
-        """Contacts between the atoms of ``selection`` (e.g. ``"type 90 93 94 95"``) of the ions."""
-        try:
-            chosen = electrolyte.universe.select_atoms(selection).indices
-        except (SelectionError, ValueError) as err:
-            raise IonscaleError(f"cannot parse contact selection {selection!r}: {err}") from None
+        """Contacts between the atoms of ``selection`` (e.g. ``"type 90 93 94 95"``) of the ions; None: every
+        atom of the ions."""
         ions = electrolyte.ions
         atom = np.concatenate([s.atom_indices for s in ions])
+        if selection is None:
+            chosen = np.sort(atom)
+        else:
+            try:
+                chosen = electrolyte.universe.select_atoms(selection).indices
+            except (SelectionError, ValueError) as err:
+                raise IonscaleError(f"cannot parse contact selection {selection!r}: {err}") from None
         offsets = np.cumsum([0] + [s.n_molecules for s in ions])[:-1]
         ion = np.concatenate([o + s.molecule_of_atom for o, s in zip(offsets, ions)])
         inside = np.isin(chosen, atom)

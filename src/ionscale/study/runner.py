@@ -25,7 +25,7 @@ from typing import Callable, Optional
 
 from ..errors import IonscaleError
 from ..io import open_universe
-from ..pipeline import Options, structure_analyses
+from ..pipeline import Options, collectors, structure_analyses
 from ..store import atomic_write, scan
 from ..system import Electrolyte
 from .spec import ReplicaSpec, SpeciesSpec, StatePointSpec, StudySpec
@@ -65,8 +65,10 @@ def pass_replica(job: ReplicaJob) -> dict:
         warnings.simplefilter("ignore", DeprecationWarning)  # readers' notices, not the user's concern
         es = electrolyte_of(job)
         structure = structure_analyses([es], job.options, [])
+        # the same collectors as the analysis of the state point (pipeline.analyse), so that it finds this pass cached
         scan(es, start=job.options.start, stop=job.options.stop, step=job.options.step, cache=job.cache,
-             collectors=[structure[0].collector] if structure else (), progress=lambda done, total: read.append(done))
+             collectors=collectors(es, structure[0] if structure else None, job.options),
+             progress=lambda done, total: read.append(done))
     return {"point": job.point, "index": job.index, "status": "computed" if read else "cached",
             "seconds": time.perf_counter() - began}
 

@@ -17,6 +17,14 @@ A study (Fang et al. 2026: 8 concentrations × 4 independent replicas) is one TO
     blocks = 5                                # error bars of single trajectories
     donors = { PF6 = "name F*" }              # structure: donor atoms per species (default O and N)
     cutoffs = { EC = 0.27 }                   # structure: shell cut-offs in nm (default: RDF minima)
+    epsilon_r = 20.0                          # screening: solvent permittivity for λ_D (default: from dipoles)
+    cluster_contacts = "all"                  # clusters: "shell" (default: cation–anion first-shell contacts),
+                                              #   "cation-anion" or "all" (ion atoms within cluster_cutoff_nm)
+    cluster_atoms = "name Li N O S"           # clusters: ion atoms of distance contacts (default: every one)
+    cluster_cutoff_nm = 0.34                  # clusters: distance of "cation-anion"/"all" contacts, nm
+    cluster_carrier = "com"                   # cluster NE: D of a cluster = "majority" ion's (default) or its
+    carrier_lag_ps = 10.0                     #   centre-of-mass MSD over this lag, ps (default: one frame)
+    szz_k_max_nm_inv = 10.0                   # screening: largest |k| of S_ZZ(k), nm⁻¹
 
     [[state_points]]
     label = "0.5 M"
@@ -43,7 +51,7 @@ from __future__ import annotations
 import re
 import tomllib
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple, Union
+from typing import Dict, List, Literal, Optional, Tuple, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -77,6 +85,8 @@ class SpeciesSpec(_Strict):
 
 
 class AnalysisSpec(_Strict):
+    """How every state point is analysed (:class:`ionscale.pipeline.Options`, whose docs give the physics)."""
+
     fit_window: Optional[Tuple[float, float]] = Field(None, description="fit window (start, end) in ps")
     blocks: int = Field(5, ge=1)
     structure: bool = True
@@ -85,12 +95,34 @@ class AnalysisSpec(_Strict):
     start: Optional[int] = None
     stop: Optional[int] = None
     step: Optional[int] = Field(None, ge=1)
+    epsilon_r: Optional[float] = Field(None, gt=0, description="solvent relative permittivity for λ_D")
+    cluster_contacts: Literal["shell", "cation-anion", "all"] = Field(
+        "shell", description="contacts that bond ions into clusters")
+    cluster_atoms: Optional[str] = Field(None, description="ion atoms of distance contacts (selection)")
+    cluster_cutoff_nm: Optional[float] = Field(None, gt=0, description="distance-contact cut-off, nm")
+    cluster_carrier: Literal["majority", "com"] = Field("majority", description="cluster D in cluster NE")
+    carrier_lag_ps: Optional[float] = Field(None, gt=0, description="lag of the cluster centre-of-mass D, ps")
+    szz_k_max_nm_inv: float = Field(10.0, gt=0, description="largest |k| of S_ZZ(k), nm⁻¹")
 
     def options(self):
         """The :class:`ionscale.pipeline.Options` of every state point."""
         from ..pipeline import Options
         return Options(structure=self.structure, donors=self.donors, cutoffs=self.cutoffs, fit=self.fit_window,
-                       n_blocks=self.blocks, start=self.start, stop=self.stop, step=self.step)
+                       n_blocks=self.blocks, start=self.start, stop=self.stop, step=self.step,
+                       epsilon_r=self.epsilon_r, cluster_contacts=self.cluster_contacts,
+                       cluster_atoms=self.cluster_atoms, cluster_cutoff_nm=self.cluster_cutoff_nm,
+                       cluster_carrier=self.cluster_carrier, carrier_lag_ps=self.carrier_lag_ps,
+                       szz_k_max_nm_inv=self.szz_k_max_nm_inv)
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        """Options that only make sense together (a cut-off for distance contacts, a lag for "com" carriers)
+        are checked where the command line checks them, and reported with the line of [analysis]."""
+        try:
+            self.options()
+        except IonscaleError as err:
+            raise ValueError(str(err)) from None
+        return self
 
     @field_validator("fit_window")
     @classmethod
