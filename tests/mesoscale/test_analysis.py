@@ -11,6 +11,7 @@ from ionscale import Electrolyte, IonscaleError
 from ionscale.mesoscale import (ClusterAnalysis, DistanceContacts, MesoscaleResult, ScreeningAnalysis,
                                 screening_analysis)
 from ionscale.mesoscale.decay_fit import DecayFit
+from ionscale.mesoscale.figures import plot_charge_correlation
 from ionscale.store import scan
 from ionscale.transport.quantities import nernst_einstein_conductivity
 from ionscale.transport.result import COLUMNS
@@ -98,6 +99,9 @@ def test_uncorrelated_ions_have_flat_charge_structure(walkers):
     assert np.nanmean(res.h_zz[res.r_nm > 0.5]) == pytest.approx(0.0, abs=0.05)
     # there is nothing to screen: whatever the fit finds is flagged, not reported as a length
     assert not res.reliable and "UNRELIABLE" in res.get("screening_length").method
+    fig = plot_charge_correlation(res)          # the figure names the reason, whichever it is
+    assert fig.axes[0].get_title().endswith(f"UNRELIABLE: {res.message.split(':')[0]}")
+    plt.close(fig)
     assert res.get("debye_length").unit == "nm" and res.get("dielectric_constant").method == "given"
     assert res.notes[-1] == "S_ZZ and h_ZZ from 40 frames (every 1), error bars: blocks(5)"
     fewer = ScreeningAnalysis(es, store, T, box_nm=box, epsilon_r=10.0, max_frames=7).run()

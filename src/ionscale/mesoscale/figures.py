@@ -81,7 +81,8 @@ def plot_charge_correlation(screening):
                     label=f"{fit.kind}: λ_S = {fit.decay_length_nm:.3g} nm{chosen}")
     ax.axhline(0, color="0.5", lw=0.6)
     title = f"λ_D = {screening.debye_length_nm:.3g} nm" if np.isfinite(screening.debye_length_nm) else "λ_D unknown"
-    ax.set_title(title + ("" if screening.reliable else "  —  UNRELIABLE: box too small"), fontsize=10)
+    verdict = "" if screening.reliable else f"  —  UNRELIABLE: {screening.message.split(':')[0]}"
+    ax.set_title(title + verdict, fontsize=10)
     ax.set_xlabel("r (nm)")
     ax.set_ylabel("r h_ZZ(r) (nm)")
     ax.legend(fontsize=8)
