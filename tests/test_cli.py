@@ -115,6 +115,7 @@ def test_analyze_structure_and_transport_from_one_pass(tmp_path):
     assert "solvation structure" in result.output
     document = json.loads((tmp_path / "results.json").read_text())
     assert document["structure"]["cutoff_nm"] == {"anion": 0.26, "solvent": 0.26}
+    assert "clusters: cation–anion first-shell contacts (shell cut-offs: anion 0.26 nm)" in document["mesoscale"]["notes"]
     table = pd.read_csv(tmp_path / "quantities.csv", keep_default_na=False, na_values=[""])
     bound = table[table.quantity == "bound_fraction"].value.iloc[0]
     free = table[table.quantity == "free_fraction"].value.iloc[0]
