@@ -10,7 +10,8 @@ radius) never re-reads the trajectory.
 For the motif geometry of Coste et al. 2026 (§II.A–B) the collector can also keep the cation→donor
 vector of every pair and the dipole moment of every solvent molecule in contact with a cation.
 
-Stored arrays (``store.extras["contacts/<name>"]``), m = number of contacts, k = molecule dipoles:
+Stored arrays (``store.extras["contacts/<name>"]``), m = number of contacts sorted by frame, cation
+and donor, k = molecule dipoles:
 
 =================  ================  ====================================================
 ``frame``          (m,) int32        frame index 0..n_frames-1 (position in the pass)
@@ -18,7 +19,6 @@ Stored arrays (``store.extras["contacts/<name>"]``), m = number of contacts, k =
 ``donor``          (m,) int32        donor index into ``Sites.donor_atoms``
 ``distance_nm``    (m,) float32      minimum-image distance
 ``vector_nm``      (m, 3) float32    donor − cation, minimum image (with ``vectors``)
-``volume_nm3``     (n_frames,)       box volume of each frame
 ``dipole_frame``   (k,) int32        frame of each molecular dipole (with ``dipoles``)
 ``dipole_molecule`` (k,) int32       coordinating molecule (``Sites`` numbering)
 ``dipole_debye``   (k, 3) float32    its dipole moment about its centre of mass
@@ -77,14 +77,13 @@ class ContactCollector:
 
     def collect(self, ts) -> dict:
         x = ts.positions
-        i, j, v = pairs_within(x[self.sites.cation_atoms], x[self.sites.donor_atoms], self._max_radius_A,
-                               ts.dimensions)
-        d = np.sqrt(np.einsum("kx,kx->k", v, v))
+        i, j, v, d = pairs_within(np.take(x, self.sites.cation_atoms, axis=0),
+                                  np.take(x, self.sites.donor_atoms, axis=0), self._max_radius_A, ts.dimensions)
         keep = d <= self._donor_radius_A[j]
-        i, j, v, d = i[keep], j[keep], v[keep], d[keep]
+        if not keep.all():  # species with a smaller radius than the largest
+            i, j, v, d = i[keep], j[keep], v[keep], d[keep]
         out = {"cation": i.astype(np.int32), "donor": j.astype(np.int32),
-               "distance_nm": (d / ANGSTROM_PER_NM).astype(np.float32),
-               "volume_nm3": np.float64(ts.volume / ANGSTROM_PER_NM ** 3)}
+               "distance_nm": (d / ANGSTROM_PER_NM).astype(np.float32)}
         if self.vectors:
             out["vector_nm"] = (v / ANGSTROM_PER_NM).astype(np.float32)
         if self.dipoles is not None:
@@ -95,16 +94,17 @@ class ContactCollector:
         return out
 
     def finish(self, frames: list) -> dict:
-        arrays = {"frame": _frame_index(frames, "cation"), "volume_nm3": np.array([f["volume_nm3"] for f in frames]),
-                  "settings": np.array(self.key)}
-        names = ["cation", "donor", "distance_nm"]
-        if self.vectors:
-            names.append("vector_nm")
+        arrays = {"frame": _frame_index(frames, "cation"), "settings": np.array(self.key)}
+        pairs = ["cation", "donor", "distance_nm"] + (["vector_nm"] if self.vectors else [])
+        arrays.update({name: np.concatenate([f[name] for f in frames]) for name in pairs})
+        # each frame's pairs come grouped by cation; one sort over the pass orders the donors of each
+        order = np.argsort((arrays["frame"].astype(np.int64) * self.sites.n_cations + arrays["cation"])
+                           * len(self.sites.donor_atoms) + arrays["donor"])
+        arrays.update({name: arrays[name][order] for name in pairs})
         if self.dipoles is not None:
             arrays["dipole_frame"] = _frame_index(frames, "dipole_molecule")
-            names += ["dipole_molecule", "dipole_debye"]
-        for name in names:
-            arrays[name] = np.concatenate([f[name] for f in frames])
+            for name in ("dipole_molecule", "dipole_debye"):
+                arrays[name] = np.concatenate([f[name] for f in frames])
         return arrays
 
 
@@ -115,7 +115,8 @@ def _frame_index(frames: list, name: str) -> np.ndarray:
 
 @dataclass(frozen=True, eq=False)
 class Contacts:
-    """The contacts of one pass (see the module docstring for the arrays), and the frame interval."""
+    """The contacts of one pass (see the module docstring for the arrays), the box volume of each frame
+    and the frame interval."""
 
     frame: np.ndarray
     cation: np.ndarray
@@ -144,9 +145,9 @@ class Contacts:
                 "the store's contacts were collected with other settings (donors, radii, vectors or dipoles) "
                 f"than this analysis: stored {extras['settings']}, wanted {collector.key}. Run the pass with "
                 "this analysis' collector, or build the analysis with the settings of the pass.")
-        fields = {k: extras[k] for k in ("frame", "cation", "donor", "distance_nm", "volume_nm3")}
+        fields = {k: extras[k] for k in ("frame", "cation", "donor", "distance_nm")}
         optional = {k: extras.get(k) for k in ("vector_nm", "dipole_frame", "dipole_molecule", "dipole_debye")}
-        return cls(**fields, **optional, frame_interval_ps=store.frame_interval_ps)
+        return cls(**fields, **optional, volume_nm3=store.volume_nm3, frame_interval_ps=store.frame_interval_ps)
 
     def within(self, cutoff_nm: np.ndarray, donor_species: np.ndarray) -> np.ndarray:
         """Mask of the contacts inside the cut-off of their donor's species, shape (m,).
