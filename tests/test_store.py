@@ -167,6 +167,43 @@ def test_cache_is_reused_and_keyed_on_settings(tmp_path, monkeypatch):
     assert len(list((tmp_path / "run" / ".ionscale-cache").glob("*.npz"))) == 2
 
 
+class FirstAtom:
+    """A collector: the position of atom 0 in every frame."""
+
+    name, key = "first", "atom 0"
+
+    def collect(self, ts) -> dict:
+        return {"x": ts.positions[0].copy()}
+
+    def finish(self, frames: list) -> dict:
+        return {"x": np.array([f["x"] for f in frames])}
+
+
+def test_pass_without_transport_runs_the_collectors_only_and_is_cached_apart(tmp_path, monkeypatch):
+    from synthetic import write
+    import MDAnalysis as mda
+    syn = build("walkers", n_pairs=10, n_frames=40, n_solvent=5, seed=2)
+    top, traj = write(syn.universe, tmp_path / "run")
+    es = Electrolyte.from_universe(mda.Universe(str(top), str(traj)), cation="type 1", anion="type 2",
+                                   solvent="type 3")
+    full = scan(es, collectors=[FirstAtom()])
+    light = scan(es, collectors=[FirstAtom()], transport=False)
+    assert light.positions_nm is None and light.system_com_nm is None and light.solvent_com_nm is None
+    for name in ("time_ps", "volume_nm3", "box_nm"):
+        assert np.array_equal(getattr(light, name), getattr(full, name)), name
+    assert np.array_equal(light.extras["first/x"], full.extras["first/x"]) and len(light.extras["first/x"]) == 40
+    parallel = scan(es, collectors=[FirstAtom()], transport=False, cache=False, backend="multiprocessing",
+                    n_workers=3)
+    assert np.array_equal(parallel.extras["first/x"], light.extras["first/x"])
+    assert len(list((tmp_path / "run" / ".ionscale-cache").glob("*.npz"))) == 2
+
+    def no_reading(*args, **kwargs):
+        raise AssertionError("the trajectory was read again")
+    monkeypatch.setattr(store_module, "_scan_chunk", no_reading)
+    assert scan(es, collectors=[FirstAtom()], transport=False).positions_nm is None  # from its cache
+    assert np.array_equal(scan(es, collectors=[FirstAtom()]).positions_nm, full.positions_nm)  # never the light one
+
+
 def test_interrupted_write_leaves_nothing(tmp_path):
     target = tmp_path / "out.json"
 

@@ -6,7 +6,8 @@ cached), then compute transport (SPEC §2–3), structure (SPEC §4–5) and the
 the cation–anion shell contacts, percolation and screening (SPEC §6–7) — from the stores.
 
 Structure is on by default; when its donor atoms cannot be found automatically (e.g. numeric LAMMPS
-types) and the user named none, it is skipped with a note instead of stopping transport.
+types) and the user named none, it is skipped with a note instead of stopping transport. With transport
+and the mesoscale both off, the pass skips the unwrapped ion positions that only they use.
 
 Which contacts bond ions into clusters (``cluster_contacts``):
 
@@ -128,7 +129,8 @@ def analyse(electrolytes: Sequence[Electrolyte], temperature: float, options: Op
         report = None if progress is None else (lambda done, total, label=label: progress(label, done, total))
         stores.append(scan(es, start=options.start, stop=options.stop, step=options.step,
                            collectors=collectors(es, analyses[k] if analyses else None, options), cache=cache,
-                           backend=backend, n_workers=n_workers, progress=report))
+                           backend=backend, n_workers=n_workers, progress=report,
+                           transport=options.transport or options.mesoscale))
     results = []
     if options.transport:
         from .transport.onsager import OnsagerAnalysis

@@ -77,10 +77,11 @@ class TransportStore:
         Time of each frame in ps, starting at 0 (uniformly spaced).
     volume_nm3 : ndarray, shape (n_frames,)
         Box volume in nm³.
-    positions_nm : ndarray, shape (n_frames, n_particles, 3)
+    positions_nm : ndarray, shape (n_frames, n_particles, 3), or None
         Unwrapped positions of the ion particles in nm, species after species in the order of
-        ``Electrolyte.ions``; ``counts`` gives how many belong to each.
-    system_com_nm : ndarray, shape (n_frames, 3)
+        ``Electrolyte.ions``; ``counts`` gives how many belong to each. None for a pass without
+        transport (``scan(..., transport=False)``), as are the two centres of mass.
+    system_com_nm : ndarray, shape (n_frames, 3), or None
         Unwrapped centre of mass of all atoms (the barycentre) in nm.
     solvent_com_nm : ndarray, shape (n_frames, 3), or None
         Unwrapped centre of mass of all solvent molecules in nm (None without a solvent).
@@ -124,7 +125,8 @@ class TransportStore:
         with np.load(path) as data:
             arrays = {k: data[k] for k in data.files}
         extras = {k[len("extra:"):]: arrays.pop(k) for k in list(arrays) if k.startswith("extra:")}
-        arrays.setdefault("solvent_com_nm", None)
+        for name in ("positions_nm", "system_com_nm", "solvent_com_nm"):
+            arrays.setdefault(name, None)
         return cls(**arrays, extras=extras)
 
 
@@ -269,32 +271,38 @@ def _timesteps(traj, frames: np.ndarray, current: int | None):
 def _scan_chunk(universe, weights: sp.csr_matrix, first_atom: np.ndarray, frames: np.ndarray,
                 previous: int | None, collectors: Sequence[Collector] = (), progress: Progress | None = None,
                 total: int = 0) -> _Chunk:
-    """Read ``frames`` (after ``previous``, or from scratch) and return per-frame increments of W·x."""
+    """Read ``frames`` (after ``previous``, or from scratch) and return per-frame increments of W·x
+    (None when ``weights`` is None: a pass without transport, for the collectors only)."""
     traj = universe.trajectory
     n = len(frames)
-    increments = np.empty((n, weights.shape[0], 3))
+    transport = weights is not None
+    increments = np.empty((n, weights.shape[0], 3)) if transport else None
     time_ps, volume_nm3, box_nm = np.empty(n), np.empty(n), np.empty((n, 6))
     collected = {c.name: [] for c in collectors}
-    point_weights = _PointWeights(weights)
-    # float64 buffers (n_atoms, 3) reused every frame: this frame, the previous one, their difference
-    n_atoms = weights.shape[1]
-    x, last, delta = np.empty((n_atoms, 3)), np.empty((n_atoms, 3)), np.empty((n_atoms, 3))
-    have_last = previous is not None
-    if have_last:
-        np.copyto(last, traj[previous].positions)
+    if transport:
+        point_weights = _PointWeights(weights)
+        # float64 buffers (n_atoms, 3) reused every frame: this frame, the previous one, their difference
+        n_atoms = weights.shape[1]
+        x, last, delta = np.empty((n_atoms, 3)), np.empty((n_atoms, 3)), np.empty((n_atoms, 3))
+        have_last = previous is not None
+        if have_last:
+            np.copyto(last, traj[previous].positions)
+    else:
+        previous = None  # no frame to continue from: the reader starts at the chunk's first frame
     for k, ts in enumerate(_timesteps(traj, frames, previous)):
         dims = ts.dimensions
         if dims is None or not np.all(dims[:3] > 0):
             raise IonscaleError(f"frame {ts.frame} has no periodic box; transport needs one (set "
                                 "universe.dimensions or use a trajectory that stores the box)")
-        np.copyto(x, ts.positions)
-        if not have_last:
-            point_weights.apply(_whole_molecules(ts.positions, dims, first_atom), increments[k])
-        else:
-            np.subtract(x, last, out=delta)
-            point_weights.apply(minimum_image(delta, dims), increments[k])
-        x, last = last, x
-        have_last = True
+        if transport:
+            np.copyto(x, ts.positions)
+            if not have_last:
+                point_weights.apply(_whole_molecules(ts.positions, dims, first_atom), increments[k])
+            else:
+                np.subtract(x, last, out=delta)
+                point_weights.apply(minimum_image(delta, dims), increments[k])
+            x, last = last, x
+            have_last = True
         for c in collectors:
             collected[c.name].append(c.collect(ts))
         time_ps[k] = ts.time
@@ -353,7 +361,8 @@ def _frame_times(universe, frames: np.ndarray, timestep_ps: float | None) -> np.
 
 def scan(electrolyte: Electrolyte, *, start: int | None = None, stop: int | None = None, step: int | None = None,
          solvent_weighting: str = "mass", collectors: Sequence[Collector] = (), backend: str = "serial",
-         n_workers: int = 1, cache: bool | Path = True, progress: Progress | None = None) -> TransportStore:
+         n_workers: int = 1, cache: bool | Path = True, progress: Progress | None = None,
+         transport: bool = True) -> TransportStore:
     """Run the streaming pass (or load its cached result) and return a :class:`TransportStore`.
 
     Parameters
@@ -374,6 +383,10 @@ def scan(electrolyte: Electrolyte, *, start: int | None = None, stop: int | None
         reuse it when the files and settings are unchanged.
     progress : callable(done, total), optional
         Called after each frame (serial) or chunk (parallel).
+    transport : bool
+        False: run only the collectors (and keep times, volumes and boxes), without the unwrapped
+        positions that transport needs — ``positions_nm`` and the centres of mass are None. For
+        analyses that need nothing else, e.g. the structure analysis alone; cached apart from full passes.
     """
     universe = electrolyte.universe
     frames = np.arange(len(universe.trajectory))[slice(start, stop, step)]
@@ -381,9 +394,11 @@ def scan(electrolyte: Electrolyte, *, start: int | None = None, stop: int | None
         raise IonscaleError(f"only {len(frames)} frame(s) selected; transport needs at least {MIN_FRAMES} "
                             "(and many more for a diffusive regime): use a longer trajectory or a smaller step")
     times = _frame_times(universe, frames, electrolyte.timestep_ps)
-    weights = tracked_points(electrolyte, solvent_weighting)
+    weights = tracked_points(electrolyte, solvent_weighting) if transport else None
     settings = {"frames": [int(frames[0]), int(frames[-1]), len(frames)], "timestep_ps": electrolyte.timestep_ps,
                 "solvent_weighting": solvent_weighting, "collectors": {c.name: c.key for c in collectors}}
+    if not transport:  # keyed apart; full passes keep the keys (and caches) they had
+        settings["transport"] = False
     cache_file = _cache_path(electrolyte, weights, settings, cache)
     if cache_file is not None and cache_file.exists():
         try:
@@ -391,7 +406,7 @@ def scan(electrolyte: Electrolyte, *, start: int | None = None, stop: int | None
         except (OSError, ValueError, KeyError, TypeError):
             cache_file.unlink(missing_ok=True)  # a damaged cache is recomputed
 
-    first_atom = _first_atom_of_molecule(universe)
+    first_atom = _first_atom_of_molecule(universe) if transport else None
     if n_workers < 0:
         raise IonscaleError(f"n_workers must be 0 (automatic) or a number of processes, got {n_workers}")
     if n_workers == 0:
@@ -399,15 +414,17 @@ def scan(electrolyte: Electrolyte, *, start: int | None = None, stop: int | None
     chunks = _run_chunks(universe, weights, first_atom, frames, collectors, backend, n_workers, progress)
     time_ps = np.concatenate([c.time_ps for c in chunks]) if times is None else times
     time_ps = _uniform_times(time_ps - time_ps[0])
-    points = _points_nm(chunks)
-    n_particles = weights.shape[0] - 2
-    system_com_nm = points[:, -1].copy()
-    solvent_com_nm = points[:, -2].copy() if electrolyte.has_solvent else None
+    positions_nm = system_com_nm = solvent_com_nm = None
+    if transport:
+        points = _points_nm(chunks)
+        system_com_nm = points[:, -1].copy()
+        solvent_com_nm = points[:, -2].copy() if electrolyte.has_solvent else None
+        positions_nm = _leading_points(points, weights.shape[0] - 2)
     store = TransportStore(
         time_ps=time_ps,
         volume_nm3=np.concatenate([c.volume_nm3 for c in chunks]),
         box_nm=np.concatenate([c.box_nm for c in chunks]),
-        positions_nm=_leading_points(points, n_particles),
+        positions_nm=positions_nm,
         system_com_nm=system_com_nm,
         solvent_com_nm=solvent_com_nm,
         counts=electrolyte.counts.astype(int),
@@ -531,7 +548,7 @@ def _trajectory_files(universe) -> list[str]:
     return [str(n) for n in names if n is not None and os.path.exists(str(n))]
 
 
-def _cache_path(electrolyte: Electrolyte, weights: sp.csr_matrix, settings: dict, cache) -> Path | None:
+def _cache_path(electrolyte: Electrolyte, weights: sp.csr_matrix | None, settings: dict, cache) -> Path | None:
     if cache is False:
         return None
     universe = electrolyte.universe
@@ -545,7 +562,7 @@ def _cache_path(electrolyte: Electrolyte, weights: sp.csr_matrix, settings: dict
         "files": [_file_identity(f) for f in files + ([str(topology)] if topology and os.path.exists(str(topology)) else [])],
         "settings": settings,
     }, sort_keys=True).encode())
-    for array in (weights.indices, weights.indptr, weights.data):
+    for array in (weights.indices, weights.indptr, weights.data) if weights is not None else ():
         digest.update(np.ascontiguousarray(array).tobytes())
     folder = Path(cache) if isinstance(cache, (str, Path)) else Path(files[0]).parent / ".ionscale-cache"
     if not os.access(folder if folder.exists() else folder.parent, os.W_OK):

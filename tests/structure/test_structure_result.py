@@ -2,6 +2,7 @@
 
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 import pytest
 from structure_data import hand_built_electrolyte, hand_built_universe
 
@@ -66,3 +67,25 @@ def test_parallel_pass_gives_the_same_contacts():
                  "dipole_debye", "volume_nm3"):
         np.testing.assert_array_equal(getattr(serial, name), getattr(parallel, name))
     assert len(serial.frame) > 0 and set(serial.frame) == set(range(6))
+
+
+def test_structure_alone_skips_the_transport_bookkeeping(monkeypatch):
+    """Its own pass, and the pipeline without transport and mesoscale, keep no ion positions and give
+    the numbers of a full pass."""
+    from ionscale import pipeline
+    from ionscale.structure import analysis as analysis_module
+    es = hand_built_electrolyte()
+    analysis = StructureAnalysis(es)
+    full = analysis.run(scan(es, collectors=[analysis.collector], cache=False)).to_frame()
+    passes = []
+
+    def recording(*args, **kwargs):
+        passes.append(scan(*args, **kwargs))
+        return passes[-1]
+    monkeypatch.setattr(analysis_module, "scan", recording)
+    monkeypatch.setattr(pipeline, "scan", recording)
+    alone = analysis.run(cache=False).to_frame()
+    (piped,), _ = pipeline.analyse([es], 298.15, pipeline.Options(transport=False, mesoscale=False), cache=False)
+    assert len(passes) == 2 and all(p.positions_nm is None for p in passes)
+    pd.testing.assert_frame_equal(alone, full)
+    pd.testing.assert_frame_equal(piped.to_frame(), full)

@@ -9,7 +9,7 @@ Example
 >>> es = Electrolyte.from_universe(u, cation="resname LI", anion="resname PF6",
 ...                                solvent={"EC": "resname EC", "DMC": "resname DMC"})   # doctest: +SKIP
 >>> sa = StructureAnalysis(es, donors={"PF6": "name F*"})                                # doctest: +SKIP
->>> res = sa.run()                        # its own pass (cached like every pass)       # doctest: +SKIP
+>>> res = sa.run()                  # its own pass, structure only (cached like every pass)  # doctest: +SKIP
 >>> res.get("shell_molecules", "EC"), res.get("bound_fraction", "cation")            # doctest: +SKIP
 
 With transport, from one pass over the trajectory::
@@ -113,11 +113,12 @@ class StructureAnalysis:
 
     # -- running -------------------------------------------------------------------------------
     def run(self, store=None, **scan_options) -> StructureResult:
-        """Analyse ``store`` (a pass that ran :attr:`collector`), or run a pass first.
+        """Analyse ``store`` (a pass that ran :attr:`collector`), or run a pass first: one for this
+        analysis alone, without the transport bookkeeping (``scan(..., transport=False)``).
 
         ``scan_options`` go to :func:`ionscale.store.scan` (start, stop, step, backend, cache, ...)."""
         if store is None:
-            store = scan(self.electrolyte, collectors=[self.collector], **scan_options)
+            store = scan(self.electrolyte, collectors=[self.collector], transport=False, **scan_options)
         elif scan_options:
             raise IonscaleError(f"options {sorted(scan_options)} apply to a new pass, not to a given store")
         return self.analyze(Contacts.from_store(store, self.collector))
