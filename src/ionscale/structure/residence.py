@@ -36,6 +36,8 @@ from scipy.special import gamma
 
 #: dense values per FFT batch of the intermittent correlation (memory bound, 8 bytes each)
 BATCH_VALUES = 1 << 22
+#: function evaluations of the unbounded KWW fit before the bounded one takes over (a good start needs < 20)
+LM_EVALUATIONS = 40
 
 
 def continuous_acf(key: np.ndarray, frame: np.ndarray, n_frames: int) -> np.ndarray:
@@ -70,7 +72,9 @@ def intermittent_acf(key: np.ndarray, frame: np.ndarray, n_frames: int) -> np.nd
     """Intermittent C_I(t) = ⟨h(t₀) h(t₀+t)⟩ / ⟨h⟩ of the contacts, shape (n_frames,) (same inputs)."""
     if len(key) == 0:
         return np.full(n_frames, np.nan)
-    contact, frame = np.divmod(_by_contact(key, frame, n_frames), n_frames + 1)
+    ordered = _by_contact(key, frame, n_frames)
+    contact = ordered // (n_frames + 1)
+    frame = ordered - contact * (n_frames + 1)
     row = np.cumsum(np.r_[0, np.diff(contact) != 0])                       # contacts numbered 0, 1, ...
     n_fft = scipy.fft.next_fast_len(2 * n_frames)
     per_batch = max(1, BATCH_VALUES // n_fft)
@@ -81,7 +85,8 @@ def intermittent_acf(key: np.ndarray, frame: np.ndarray, n_frames: int) -> np.nd
             continue
         dense = np.zeros((row[hi - 1] - row[lo] + 1, n_fft))
         dense[row[lo:hi] - row[lo], frame[lo:hi]] = 1.0
-        power += (np.abs(scipy.fft.rfft(dense, axis=1)) ** 2).sum(axis=0)
+        spectrum = scipy.fft.rfft(dense, axis=1)
+        power += (spectrum.real ** 2 + spectrum.imag ** 2).sum(axis=0)
     pairs = scipy.fft.irfft(power, n_fft)[:n_frames]          # Σ_contacts Σ_t₀ h(t₀) h(t₀ + t)
     t = np.arange(n_frames)
     return pairs / (n_frames - t) * n_frames / pairs[0]
@@ -127,10 +132,27 @@ def fit_kww(time_ps: np.ndarray, acf: np.ndarray, floor: float = 0.02) -> KWW:
     else:
         beta0, log_tau0 = 1.0, float(np.log(t[np.argmin(np.abs(c - np.exp(-1)))]))
 
-    def model(t, log_tau, beta):
-        return np.exp(-np.exp(beta * (np.log(t) - log_tau)))
+    log_t = np.log(t)
 
-    (log_tau, beta), _ = curve_fit(model, t, c, p0=(log_tau0, beta0), bounds=([-np.inf, 0.05], [np.inf, 5.0]))
+    def model(_, log_tau, beta):
+        return np.exp(-np.exp(beta * (log_t - log_tau)))
+
+    def jacobian(_, log_tau, beta):
+        x = log_t - log_tau
+        power = np.exp(beta * x)
+        c_power = np.exp(-power) * power
+        return np.column_stack([beta * c_power, -x * c_power])
+
+    # Levenberg–Marquardt (MINPACK) first: several times faster; the bounded trust-region solver only when
+    # it fails or leaves β ∈ [0.05, 5] (it then wanders: its evaluations are capped)
+    with np.errstate(over="ignore", under="ignore"):
+        try:
+            (log_tau, beta), _ = curve_fit(model, t, c, p0=(log_tau0, beta0), jac=jacobian, maxfev=LM_EVALUATIONS)
+        except RuntimeError:
+            beta = np.nan
+        if not 0.05 <= beta <= 5.0:
+            (log_tau, beta), _ = curve_fit(model, t, c, p0=(log_tau0, beta0), jac=jacobian,
+                                           bounds=([-np.inf, 0.05], [np.inf, 5.0]))
     tau_k = float(np.exp(log_tau))
     return KWW(tau_k, float(beta), tau_k / beta * float(gamma(1.0 / beta)), float(t[-1]))
 

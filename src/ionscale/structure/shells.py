@@ -80,8 +80,11 @@ class Shells:
 
         One column per species (molecules of it in the shell), then ``count`` (cation-frames with that
         shell) and ``fraction`` (count over all cation-frames, empty shells included)."""
-        rows, counts = np.unique(self.molecules.reshape(-1, self.molecules.shape[2]), axis=0, return_counts=True)
-        table = pd.DataFrame(rows, columns=list(labels))
+        shells = self.molecules.reshape(-1, self.molecules.shape[2])
+        ordered = shells[np.lexsort(shells.T[::-1])]   # by composition, first species first
+        start = np.flatnonzero(np.r_[True, (ordered[1:] != ordered[:-1]).any(axis=1)])
+        counts = np.diff(np.r_[start, len(ordered)])
+        table = pd.DataFrame(ordered[start], columns=list(labels))
         table["count"] = counts
         table["fraction"] = counts / counts.sum()
         return table.sort_values(["count", *labels], ascending=[False] + [True] * len(labels), ignore_index=True)
