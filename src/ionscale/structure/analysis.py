@@ -49,7 +49,7 @@ from .contacts import ContactCollector, Contacts
 from .geometry import MolecularDipoles, four_donor_shells, shell_dipoles, tetrahedral_order
 from .pairing import CLASSES, anion_molecules, class_counts, pair_classes
 from .rdf import radial_distribution, rdf_minima
-from .residence import NO_FIT, continuous_acf, fit_kww, intermittent_acf, linker_contacts
+from .residence import NO_FIT, correlation_functions, fit_kww, linker_contacts
 from .result import StructureResult
 from .shells import Shells, first_shells
 from .sites import find_sites
@@ -244,12 +244,14 @@ class StructureAnalysis:
         """Continuous (and intermittent) correlation functions of every contact kind, with KWW fits."""
         n_frames = contacts.n_frames
         time_ps = np.arange(n_frames) * contacts.frame_interval_ps
-        modes = {"continuous": continuous_acf} | ({"intermittent": intermittent_acf} if self.intermittent else {})
-        acfs, fits, rows = {}, {}, []
-        for name, (key, when) in self._contact_series(shells, contacts).items():
-            for mode, acf_of in modes.items():
-                acf = acf_of(key, when, n_frames)
-                fit = fit_kww(time_ps, acf, self.kww_floor) if np.isfinite(acf[0]) else NO_FIT
+        modes = ("continuous", "intermittent") if self.intermittent else ("continuous",)
+        acfs, fits, rows, done = {}, {}, [], {}
+        for name, series in self._contact_series(shells, contacts).items():
+            if id(series) not in done:  # a series listed under two names is analysed once
+                functions = correlation_functions(*series, n_frames, modes)
+                done[id(series)] = {mode: (acf, fit_kww(time_ps, acf, self.kww_floor) if np.isfinite(acf[0]) else NO_FIT)
+                                    for mode, acf in functions.items()}
+            for mode, (acf, fit) in done[id(series)].items():
                 acfs[f"{name} {mode}"], fits[f"{name} {mode}"] = acf, fit
                 method = f"KWW fit, {mode}"
                 rows += [Row("residence_time", "", name, fit.tau_ps, np.nan, "ps", method),
@@ -271,14 +273,22 @@ class StructureAnalysis:
 
     def _contact_series(self, shells: Shells, contacts: Contacts) -> dict:
         """Name → (contact key, frame) of every contact kind: ``<species>:atom`` (cation–donor atom),
-        ``<species>:molecule`` (cation–molecule) and ``linker`` (cation with two anions)."""
+        ``<species>:molecule`` (cation–molecule) and ``linker`` (cation with two anions).
+
+        For a species with one donor atom per molecule, a cation–molecule contact is its cation–donor
+        contact: both names then give the same tuple."""
         sites, inside = self.sites, shells.inside
         donor, cation, frame = contacts.donor[inside], contacts.cation[inside].astype(np.int64), contacts.frame[inside]
+        donors_per_molecule = np.bincount(sites.donor_molecule, minlength=sites.n_molecules)
+        species_of_donor, species_of_bond = sites.donor_species[donor], sites.molecule_species[shells.bond_molecule]
         series = {}
         for k, label in enumerate(sites.species):
-            atom = sites.donor_species[donor] == k
+            atom = species_of_donor == k
             series[f"{label}:atom"] = (cation[atom] * len(sites.donor_atoms) + donor[atom], frame[atom])
-            mol = sites.molecule_species[shells.bond_molecule] == k
+            if donors_per_molecule[sites.molecule_species == k].max(initial=0) <= 1:
+                series[f"{label}:molecule"] = series[f"{label}:atom"]
+                continue
+            mol = species_of_bond == k
             series[f"{label}:molecule"] = (shells.bond_cation[mol] * sites.n_molecules + shells.bond_molecule[mol],
                                            shells.bond_frame[mol])
         anions = anion_molecules(sites)

@@ -17,8 +17,9 @@ is the summed autocorrelation of the contact series, computed by FFT over batche
 what solvation_analysis reports as the residence auto-covariance.
 
 Both are fitted with the Kohlrausch–Williams–Watts function C(t) = exp(−(t/τ_K)^β) over the lags where
-C ≥ ``floor`` (default 0.02, at most half the trajectory). The mean residence time is its integral,
-τ = (τ_K/β) Γ(1/β).
+C ≥ ``floor`` (default 0.02, at most half the trajectory), least squares in (ln τ_K, β) with
+0.05 ≤ β ≤ 5, started from the straight line ln(−ln C) = β ln t − β ln τ_K. The mean residence time is
+its integral, τ = (τ_K/β) Γ(1/β).
 
 The **linker** function (Fang et al. Fig. 5c) uses the same continuous definition for the contact
 "cation bound to both anions a and b" (a < b), which exists in every frame where the cation has both
@@ -55,9 +56,25 @@ def continuous_acf(key: np.ndarray, frame: np.ndarray, n_frames: int) -> np.ndar
     ndarray, shape (n_frames,)
         C(t) with C(0) = 1; NaN everywhere when there is no contact.
     """
+    return correlation_functions(key, frame, n_frames, ("continuous",))["continuous"]
+
+
+def intermittent_acf(key: np.ndarray, frame: np.ndarray, n_frames: int) -> np.ndarray:
+    """Intermittent C_I(t) = ⟨h(t₀) h(t₀+t)⟩ / ⟨h⟩ of the contacts, shape (n_frames,) (same inputs)."""
+    return correlation_functions(key, frame, n_frames, ("intermittent",))["intermittent"]
+
+
+def correlation_functions(key: np.ndarray, frame: np.ndarray, n_frames: int,
+                          modes=("continuous", "intermittent")) -> dict:
+    """{mode: C(t)} of one series of contacts (inputs as :func:`continuous_acf`), sorted once for all."""
     if len(key) == 0:
-        return np.full(n_frames, np.nan)
+        return {mode: np.full(n_frames, np.nan) for mode in modes}
     ordered = _by_contact(key, frame, n_frames)
+    return {mode: _FROM_ORDERED[mode](ordered, n_frames) for mode in modes}
+
+
+def _continuous(ordered: np.ndarray, n_frames: int) -> np.ndarray:
+    """C(t) from the run lengths of the sorted contact codes of :func:`_by_contact` (module docstring)."""
     starts = np.flatnonzero(np.r_[True, np.diff(ordered) != 1])           # a run breaks where a frame is missing
     runs = np.bincount(np.diff(np.r_[starts, len(ordered)]), minlength=n_frames + 1)   # runs[L]: runs of length L
     length = np.arange(n_frames + 1)
@@ -68,11 +85,8 @@ def continuous_acf(key: np.ndarray, frame: np.ndarray, n_frames: int) -> np.ndar
     return origins / (n_frames - t) * n_frames / origins[0]
 
 
-def intermittent_acf(key: np.ndarray, frame: np.ndarray, n_frames: int) -> np.ndarray:
-    """Intermittent C_I(t) = ⟨h(t₀) h(t₀+t)⟩ / ⟨h⟩ of the contacts, shape (n_frames,) (same inputs)."""
-    if len(key) == 0:
-        return np.full(n_frames, np.nan)
-    ordered = _by_contact(key, frame, n_frames)
+def _intermittent(ordered: np.ndarray, n_frames: int) -> np.ndarray:
+    """C_I(t) by FFT of the contact series, batch after batch of contacts (sorted codes as above)."""
     contact = ordered // (n_frames + 1)
     frame = ordered - contact * (n_frames + 1)
     row = np.cumsum(np.r_[0, np.diff(contact) != 0])                       # contacts numbered 0, 1, ...
@@ -84,12 +98,15 @@ def intermittent_acf(key: np.ndarray, frame: np.ndarray, n_frames: int) -> np.nd
         if lo == hi:
             continue
         dense = np.zeros((row[hi - 1] - row[lo] + 1, n_fft))
-        dense[row[lo:hi] - row[lo], frame[lo:hi]] = 1.0
+        dense.ravel()[(row[lo:hi] - row[lo]) * n_fft + frame[lo:hi]] = 1.0
         spectrum = scipy.fft.rfft(dense, axis=1)
         power += (spectrum.real ** 2 + spectrum.imag ** 2).sum(axis=0)
     pairs = scipy.fft.irfft(power, n_fft)[:n_frames]          # Σ_contacts Σ_t₀ h(t₀) h(t₀ + t)
     t = np.arange(n_frames)
     return pairs / (n_frames - t) * n_frames / pairs[0]
+
+
+_FROM_ORDERED = {"continuous": _continuous, "intermittent": _intermittent}
 
 
 def _by_contact(key: np.ndarray, frame: np.ndarray, n_frames: int) -> np.ndarray:
@@ -126,12 +143,11 @@ def fit_kww(time_ps: np.ndarray, acf: np.ndarray, floor: float = 0.02) -> KWW:
         return NO_FIT
     mid = (c > 0.05) & (c < 0.95)
     if mid.sum() >= 2:
-        slope, intercept = np.polyfit(np.log(t[mid]), np.log(-np.log(c[mid])), 1)
-        beta0 = float(np.clip(slope, 0.1, 2.0))
-        log_tau0 = -intercept / slope
+        slope, intercept = np.polyfit(np.log(t[mid]), np.log(-np.log(c[mid])), 1)   # ln(−ln C) = β ln t − β ln τ_K
+        beta0, log_tau0 = float(np.clip(slope, 0.1, 2.0)), -intercept / slope
     else:
-        beta0, log_tau0 = 1.0, float(np.log(t[np.argmin(np.abs(c - np.exp(-1)))]))
-
+        slope = beta0 = 1.0
+        log_tau0 = float(np.log(t[np.argmin(np.abs(c - np.exp(-1)))]))
     log_t = np.log(t)
 
     def model(_, log_tau, beta):
@@ -143,14 +159,14 @@ def fit_kww(time_ps: np.ndarray, acf: np.ndarray, floor: float = 0.02) -> KWW:
         c_power = np.exp(-power) * power
         return np.column_stack([beta * c_power, -x * c_power])
 
-    # Levenberg–Marquardt (MINPACK) first: several times faster; the bounded trust-region solver only when
-    # it fails or leaves β ∈ [0.05, 5] (it then wanders: its evaluations are capped)
+    beta = np.nan
     with np.errstate(over="ignore", under="ignore"):
-        try:
-            (log_tau, beta), _ = curve_fit(model, t, c, p0=(log_tau0, beta0), jac=jacobian, maxfev=LM_EVALUATIONS)
-        except RuntimeError:
-            beta = np.nan
-        if not 0.05 <= beta <= 5.0:
+        if 0.1 <= slope <= 2.0:  # β well inside its bounds: Levenberg–Marquardt (MINPACK), several times faster
+            try:
+                (log_tau, beta), _ = curve_fit(model, t, c, p0=(log_tau0, beta0), jac=jacobian, maxfev=LM_EVALUATIONS)
+            except RuntimeError:
+                pass
+        if not 0.05 <= beta <= 5.0:  # the bounded trust-region fit when that failed, left the bounds or was not tried
             (log_tau, beta), _ = curve_fit(model, t, c, p0=(log_tau0, beta0), jac=jacobian,
                                            bounds=([-np.inf, 0.05], [np.inf, 5.0]))
     tau_k = float(np.exp(log_tau))

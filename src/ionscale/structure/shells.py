@@ -70,9 +70,10 @@ class Shells:
         """Distinct molecules of each species in any cation's shell, per frame, shape (n_frames, n_species)."""
         n_molecules = sites.n_molecules
         taken = distinct(self.bond_frame.astype(np.int64) * n_molecules + self.bond_molecule)
-        species = sites.molecule_species[taken % n_molecules]
+        frame = taken // n_molecules
+        species = sites.molecule_species[taken - frame * n_molecules]
         n_species = len(sites.species)
-        return np.bincount(taken // n_molecules * n_species + species,
+        return np.bincount(frame * n_species + species,
                            minlength=self.n_frames * n_species).reshape(self.n_frames, n_species)
 
     def speciation(self, labels) -> pd.DataFrame:
@@ -100,10 +101,12 @@ def first_shells(contacts: Contacts, sites: Sites, cutoff_nm: np.ndarray) -> She
     species = sites.donor_species[donor]
     donor_atoms = np.bincount(shell * n_species + species, minlength=size).reshape(n_frames, n_cations, n_species)
     bonds = distinct(shell * sites.n_molecules + sites.donor_molecule[donor])
-    bond_shell, bond_molecule = np.divmod(bonds, sites.n_molecules)
+    bond_shell = bonds // sites.n_molecules   # (no np.divmod: its integer division is several times slower)
+    bond_molecule = bonds - bond_shell * sites.n_molecules
     molecules = np.bincount(bond_shell * n_species + sites.molecule_species[bond_molecule],
                             minlength=size).reshape(n_frames, n_cations, n_species)
-    bond_frame, bond_cation = np.divmod(bond_shell, n_cations)
+    bond_frame = bond_shell // n_cations
+    bond_cation = bond_shell - bond_frame * n_cations
     return Shells(molecules=molecules, donor_atoms=donor_atoms,
                   anions=molecules[:, :, sites.anion_species].sum(axis=2),
                   bond_frame=bond_frame, bond_cation=bond_cation, bond_molecule=bond_molecule, inside=inside)
