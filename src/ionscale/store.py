@@ -61,7 +61,8 @@ class Collector(Protocol):
     key: str
 
     def collect(self, ts) -> dict:
-        """One frame (``ts.positions`` in Å, ``ts.dimensions``) → a dict of small arrays."""
+        """One frame (``ts.positions`` in Å, ``ts.dimensions``) → a dict of small arrays. The pass keeps
+        the dict as it is until :meth:`finish`, so a collector may fill it in later (batching frames)."""
 
     def finish(self, frames: list) -> dict:
         """The per-frame dicts of every frame, in order → the arrays to keep (``{name: ndarray}``)."""

@@ -3,9 +3,9 @@
 Every structure number of SPEC §4–5 — shells, ion-pair classes, residence times, and the RDFs that
 set the cut-offs — follows from one list: which donor atom is how far from which cation in which
 frame, for all pairs closer than a collection radius. :class:`ContactCollector` builds that list in
-the single streaming pass (it is a :class:`ionscale.store.Collector`); its arrays land in the store and
-its cache. Everything after it is NumPy on those arrays, so a new cut-off (up to the collection
-radius) never re-reads the trajectory.
+the single streaming pass (it is a :class:`ionscale.store.Collector`), searching a few frames at a time
+(:data:`BATCH_FRAMES`); its arrays land in the store and its cache. Everything after it is NumPy on
+those arrays, so a new cut-off (up to the collection radius) never re-reads the trajectory.
 
 For the motif geometry of Coste et al. 2026 (§II.A–B) the collector can also keep the cation→donor
 vector of every pair and the dipole moment of every solvent molecule in contact with a cation.
@@ -41,6 +41,10 @@ from .sets import distinct
 from .sites import Sites
 
 NAME = "contacts"
+#: frames whose contacts are searched together: the few dozen NumPy calls of a search serve them all,
+#: and their positions are still in cache. The pass holds at most this many frames of cation and donor
+#: positions (of all atoms, with dipoles) until they are searched.
+BATCH_FRAMES = 8
 
 
 class ContactCollector:
@@ -69,6 +73,9 @@ class ContactCollector:
         self.dipoles = dipoles
         self._donor_radius_A = (radius_nm * ANGSTROM_PER_NM)[sites.donor_species]
         self._max_radius_A = float(radius_nm.max() * ANGSTROM_PER_NM)
+        self._one_radius = bool((radius_nm == radius_nm.max()).all())
+        self._atoms = np.concatenate([sites.cation_atoms, sites.donor_atoms])   # gathered at once
+        self._pending = []   # dicts of frames collected but not searched yet
 
     @property
     def key(self) -> str:
@@ -76,24 +83,46 @@ class ContactCollector:
                            "vectors": self.vectors, "dipoles": self.dipoles is not None})
 
     def collect(self, ts) -> dict:
-        x = ts.positions
-        i, j, v, d = pairs_within(np.take(x, self.sites.cation_atoms, axis=0),
-                                  np.take(x, self.sites.donor_atoms, axis=0), self._max_radius_A, ts.dimensions)
-        keep = d <= self._donor_radius_A[j]
-        if not keep.all():  # species with a smaller radius than the largest
-            i, j, v, d = i[keep], j[keep], v[keep], d[keep]
-        out = {"cation": i.astype(np.int32), "donor": j.astype(np.int32),
-               "distance_nm": (d / ANGSTROM_PER_NM).astype(np.float32)}
-        if self.vectors:
-            out["vector_nm"] = (v / ANGSTROM_PER_NM).astype(np.float32)
+        """The frame's dict, filled when its batch of :data:`BATCH_FRAMES` frames is searched: here when
+        the batch is full, in :meth:`finish` for the frames a chunk of the pass ends with."""
+        frame = {"sites": np.take(ts.positions, self._atoms, axis=0), "dimensions": ts.dimensions.copy()}
         if self.dipoles is not None:
-            molecules = distinct(self.sites.donor_molecule[j])
-            molecules = molecules[self.dipoles.covers(molecules)]
-            out["dipole_molecule"] = molecules.astype(np.int32)
-            out["dipole_debye"] = self.dipoles(x, ts.dimensions, molecules).astype(np.float32)
-        return out
+            frame["positions"] = ts.positions.copy()
+        self._pending.append(frame)
+        if len(self._pending) == BATCH_FRAMES:
+            self._search(self._pending)
+            self._pending = []
+        return frame
+
+    def _search(self, frames: list) -> None:
+        """Find the contacts of ``frames`` (dicts of :meth:`collect`) at once and fill in their dicts."""
+        n_cations = self.sites.n_cations
+        sites = np.stack([f.pop("sites") for f in frames])
+        dimensions = np.stack([f.pop("dimensions") for f in frames])
+        frame, i, j, v, d = pairs_within(sites[:, :n_cations], sites[:, n_cations:], self._max_radius_A, dimensions)
+        if not self._one_radius:  # species with a smaller radius than the largest
+            keep = d <= self._donor_radius_A[j]
+            frame, i, j, v, d = frame[keep], i[keep], j[keep], v[keep], d[keep]
+        cation, donor = i.astype(np.int32, copy=False), j.astype(np.int32)
+        distance = (d / ANGSTROM_PER_NM).astype(np.float32)
+        vector = (v / ANGSTROM_PER_NM).astype(np.float32) if self.vectors else None
+        bounds = np.searchsorted(frame, np.arange(len(frames) + 1))
+        for k, f in enumerate(frames):
+            part = slice(bounds[k], bounds[k + 1])
+            f.update(cation=cation[part], donor=donor[part], distance_nm=distance[part])
+            if self.vectors:
+                f["vector_nm"] = vector[part]
+            if self.dipoles is not None:
+                molecules = distinct(self.sites.donor_molecule[donor[part]])
+                molecules = molecules[self.dipoles.covers(molecules)]
+                f["dipole_molecule"] = molecules.astype(np.int32)
+                f["dipole_debye"] = self.dipoles(f.pop("positions"), dimensions[k], molecules).astype(np.float32)
 
     def finish(self, frames: list) -> dict:
+        waiting = [f for f in frames if "sites" in f]
+        if waiting:
+            self._search(waiting)
+        self._pending = []
         arrays = {"frame": _frame_index(frames, "cation"), "settings": np.array(self.key)}
         pairs = ["cation", "donor", "distance_nm"] + (["vector_nm"] if self.vectors else [])
         arrays.update({name: np.concatenate([f[name] for f in frames]) for name in pairs})
