@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from scipy.optimize import least_squares
 from scipy.special import gamma
 
 from ionscale.structure.residence import (
@@ -75,6 +76,34 @@ def test_kww_refit():
     assert fit(np.array([tau_k])) == pytest.approx([np.exp(-1)])
     # the fit stops where C(t) drops below the floor
     assert fit.fit_end_ps < tau_k * (-np.log(0.02)) ** (1 / beta)
+
+
+@pytest.mark.parametrize("shape", ["beta below its range", "beta above its range", "plateau", "low plateau",
+                                   "slow linear drop", "noisy", "two steps"])
+def test_kww_fit_is_the_bounded_least_squares(shape):
+    """Whichever way the fit goes (unbounded, on a bound of β, or the bounded trust-region solver), it is the
+    bounded least-squares optimum of a tightly converged reference: as small a sum of squares (τ_K is
+    ill-determined where β sits on a bound), the same β."""
+    time = np.arange(1000.0)
+    rng = np.random.default_rng(4)
+    acf = {"beta below its range": np.exp(-(time / 40.0) ** 0.03),
+           "beta above its range": np.exp(-(time / 60.0) ** 7.0),
+           "plateau": 0.55 + 0.45 * np.exp(-time / 8.0),
+           "low plateau": 0.15 + 0.85 * np.exp(-time / 5.0),   # the bound is no minimum: bounded solver
+           "slow linear drop": np.where(time < 300, 1 - 0.15 * time / 300, 0.85 * np.exp(-(time - 300) / 5)),
+           # (the unbounded fit leaves the range of β)
+           "noisy": np.exp(-(time / 25.0) ** 0.7) + rng.normal(0, 0.02, time.size),
+           "two steps": 0.5 * np.exp(-time / 2.0) + 0.5 * np.exp(-time / 300.0)}[shape]
+    fit = fit_kww(time, acf)
+    end = np.flatnonzero(~(acf[:501] >= 0.02))
+    t, c = time[1:end[0] if end.size else 501], acf[1:end[0] if end.size else 501]
+    def residuals(p):
+        return np.exp(-np.exp(p[1] * (np.log(t) - p[0]))) - c
+    reference = least_squares(residuals, x0=(np.log(fit.tau_k_ps) + 0.1, np.clip(fit.beta * 1.1, 0.06, 4.9)),
+                              bounds=([-np.inf, 0.05], [np.inf, 5.0]), xtol=1e-14, ftol=1e-14, gtol=1e-14)
+    ours = residuals((np.log(fit.tau_k_ps), fit.beta))
+    assert ours @ ours <= 2 * reference.cost * (1 + 1e-9)
+    assert fit.beta == pytest.approx(reference.x[1], abs=1e-5)
 
 
 def test_kww_refuses_what_it_cannot_fit():

@@ -39,6 +39,8 @@ from scipy.special import gamma
 BATCH_VALUES = 1 << 22
 #: function evaluations of the unbounded KWW fit before the bounded one takes over (a good start needs < 20)
 LM_EVALUATIONS = 40
+#: the range of the stretching exponent β in the KWW fits
+BETA_BOUNDS = (0.05, 5.0)
 
 
 def continuous_acf(key: np.ndarray, frame: np.ndarray, n_frames: int) -> np.ndarray:
@@ -159,6 +161,18 @@ def fit_kww(time_ps: np.ndarray, acf: np.ndarray, floor: float = 0.02) -> KWW:
         c_power = np.exp(-power) * power
         return np.column_stack([beta * c_power, -x * c_power])
 
+    def on_bound(beta):
+        """ln τ_K of the least squares with β fixed at a bound, or None unless that is a constrained minimum
+        (the sum of squares grows from the bound inwards)."""
+        try:
+            (log_tau,), _ = curve_fit(lambda t, log_tau: model(t, log_tau, beta), t, c, p0=(log_tau0,),
+                                      jac=lambda t, log_tau: jacobian(t, log_tau, beta)[:, :1], maxfev=LM_EVALUATIONS)
+        except RuntimeError:
+            return None
+        half_gradient = (model(t, log_tau, beta) - c) @ jacobian(t, log_tau, beta)[:, 1]   # ½ ∂S/∂β
+        return log_tau if (half_gradient >= 0) == (beta == BETA_BOUNDS[0]) else None
+
+    low, high = BETA_BOUNDS
     beta = np.nan
     with np.errstate(over="ignore", under="ignore"):
         if 0.1 <= slope <= 2.0:  # β well inside its bounds: Levenberg–Marquardt (MINPACK), several times faster
@@ -166,9 +180,16 @@ def fit_kww(time_ps: np.ndarray, acf: np.ndarray, floor: float = 0.02) -> KWW:
                 (log_tau, beta), _ = curve_fit(model, t, c, p0=(log_tau0, beta0), jac=jacobian, maxfev=LM_EVALUATIONS)
             except RuntimeError:
                 pass
-        if not 0.05 <= beta <= 5.0:  # the bounded trust-region fit when that failed, left the bounds or was not tried
-            (log_tau, beta), _ = curve_fit(model, t, c, p0=(log_tau0, beta0), jac=jacobian,
-                                           bounds=([-np.inf, 0.05], [np.inf, 5.0]))
+        if not low <= beta <= high:
+            # beyond a bound (or the straight line is): the minimum is on that bound as a rule; else, or when
+            # the unbounded fit failed, the bounded trust-region fit
+            edge = low if beta < low or slope < 0.1 else high if beta > high or slope > 2.0 else None
+            log_tau = on_bound(edge) if edge is not None else None
+            if log_tau is not None:
+                beta = edge
+            else:
+                (log_tau, beta), _ = curve_fit(model, t, c, p0=(log_tau0, beta0), jac=jacobian,
+                                               bounds=([-np.inf, low], [np.inf, high]))
     tau_k = float(np.exp(log_tau))
     return KWW(tau_k, float(beta), tau_k / beta * float(gamma(1.0 / beta)), float(t[-1]))
 
