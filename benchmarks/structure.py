@@ -13,16 +13,18 @@ What it does
 
    a. ``solvation_analysis`` — ``Solute.from_atoms(Li, donors, radii=..., skip_rdf=True)`` with
       coordination, pairing, speciation and residence;
-   b. ``ionscale`` — ``StructureAnalysis(...).run(cache=False)``: its pass (``ionscale.store.scan``,
-      which also does the transport bookkeeping of every pass), RDFs, shells, speciation, P(n anions),
-      pair classes, continuous *and* intermittent residence functions with KWW fits, the linker
-      function (geometry and SSIP off: solvation_analysis has neither);
+   b. ``ionscale`` — ``StructureAnalysis(...).run(cache=False)``: its own pass
+      (``ionscale.store.scan(..., transport=False)``: the contact search, without the unwrapped positions
+      that only transport needs), RDFs, shells, speciation, P(n anions), pair classes, continuous *and*
+      intermittent residence functions with KWW fits, the linker function (geometry and SSIP off:
+      solvation_analysis has neither);
    c. ``ionscale, structure share`` — what structure adds to a pass that transport makes anyway:
       (scan with the collector − scan without) + the analysis of the contacts.
 
-   Each is timed ``--repeat`` times (default 2) and the best time kept; imports are done before.
-   The ratio uses CPU time (``time.process_time``): on a shared machine other processes stretch wall
-   time unevenly; wall times are printed beside it.
+   Each is timed ``--repeat`` times (default 2), the three taking turns so that a busy spell of the
+   machine does not fall on one of them only, and the best time kept; imports are done before. The
+   ratio uses CPU time (``time.process_time``): on a shared machine other processes stretch wall time
+   unevenly; wall times are printed beside it.
 3. Checks that both give the same numbers — coordination numbers, paired and free fractions, every
    speciation fraction, the residence correlation functions — and prints the times and the ratios.
 
@@ -121,17 +123,13 @@ def structure_share(u: mda.Universe) -> tuple[float, float]:
     return clocks[1][0] - clocks[0][0], clocks[1][1] - clocks[0][1]
 
 
-def best_time(function, trajectory: Path, repeat: int) -> tuple[float, float, object]:
-    """Best of ``repeat`` runs of ``function(universe)``: (CPU seconds, wall seconds, result). Each run
-    gets a fresh Universe whose topology is read before the clocks start (both tools need it)."""
-    cpu, wall, out = [], [], None
-    for _ in range(repeat):
-        u = universe(trajectory)
-        start_cpu, start_wall = time.process_time(), time.perf_counter()
-        out = function(u)
-        cpu.append(time.process_time() - start_cpu)
-        wall.append(time.perf_counter() - start_wall)
-    return min(cpu), min(wall), out
+def timed(function, trajectory: Path) -> tuple[float, float, object]:
+    """One run of ``function(universe)``: (CPU seconds, wall seconds, result), on a fresh Universe whose
+    topology is read before the clocks start (both tools need it)."""
+    u = universe(trajectory)
+    start_cpu, start_wall = time.process_time(), time.perf_counter()
+    out = function(u)
+    return time.process_time() - start_cpu, time.perf_counter() - start_wall, out
 
 
 def compare(solute, result) -> list[str]:
@@ -178,11 +176,15 @@ def main(argv=None) -> int:
 
     trajectory = long_trajectory(args.frames, args.data)
     print(f"trajectory: {trajectory.name}, {args.frames} frames, 7118 atoms, 49 Li+ (ping-pong of solvation_analysis' bn_fec test data)")
-    cpu_sa, wall_sa, solute = best_time(run_solvation_analysis, trajectory, args.repeat)
-    cpu_is, wall_is, result = best_time(run_ionscale, trajectory, args.repeat)
-    rows = [("solvation_analysis", cpu_sa, wall_sa), ("ionscale", cpu_is, wall_is)]
-    shares = [structure_share(universe(trajectory)) for _ in range(args.repeat)]
-    rows.append(("ionscale, structure share of a pass", min(c for c, _ in shares), min(w for _, w in shares)))
+    runs = {"solvation_analysis": [], "ionscale": [], "ionscale, structure share of a pass": []}
+    for _ in range(args.repeat):  # taking turns
+        *clocks, solute = timed(run_solvation_analysis, trajectory)
+        runs["solvation_analysis"].append(clocks)
+        *clocks, result = timed(run_ionscale, trajectory)
+        runs["ionscale"].append(clocks)
+        runs["ionscale, structure share of a pass"].append(structure_share(universe(trajectory)))
+    rows = [(name, min(c for c, _ in clocks), min(w for _, w in clocks)) for name, clocks in runs.items()]
+    (_, cpu_sa, wall_sa), (_, cpu_is, _) = rows[:2]
 
     print("\nsame numbers (solvation_analysis | ionscale):")
     print("\n".join(compare(solute, result)))
