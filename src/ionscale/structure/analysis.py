@@ -249,8 +249,9 @@ class StructureAnalysis:
         for name, series in self._contact_series(shells, contacts).items():
             if id(series) not in done:  # a series listed under two names is analysed once
                 functions = correlation_functions(*series, n_frames, modes)
-                done[id(series)] = {mode: (acf, fit_kww(time_ps, acf, self.kww_floor) if np.isfinite(acf[0]) else NO_FIT)
-                                    for mode, acf in functions.items()}
+                done[id(series)] = {
+                    mode: (acf, fit_kww(time_ps, acf, self.kww_floor) if np.isfinite(acf[0]) else NO_FIT)
+                    for mode, acf in functions.items()}
             for mode, (acf, fit) in done[id(series)].items():
                 acfs[f"{name} {mode}"], fits[f"{name} {mode}"] = acf, fit
                 method = f"KWW fit, {mode}"

@@ -1,11 +1,12 @@
 """Pairs of points closer than a radius in a periodic box: the one neighbour query of the structure pass.
 
-The search takes a batch of frames at once: the same few dozen NumPy calls serve several frames,
-whose positions stay in cache between them. A pair counts when its minimum-image distance |x_j − c_i − h·round(h⁻¹(x_j − c_i))| is at most the
-radius. Candidate pairs come from a cell list, and their minimum-image vectors are computed here in
-double precision (from the single-precision coordinates) before the radius is applied, so the pairs
-and distances are those of ``MDAnalysis.lib.distances.distance_array`` up to its own single-precision
-rounding, whichever way the candidates were found:
+A pair counts when its minimum-image distance |x_j − c_i − h·round(h⁻¹(x_j − c_i))| is at most the
+radius. The search takes a batch of frames at once: the same few dozen NumPy calls serve several
+frames, whose positions stay in cache between them. Candidate pairs come from a cell list, and their
+minimum-image vectors are computed here in double precision (from the single-precision coordinates)
+before the radius is applied, so the pairs and distances are those of
+``MDAnalysis.lib.distances.distance_array`` up to its own single-precision rounding, whichever way
+the candidates were found:
 
 - **orthorhombic boxes**: the box is cut into n_a × n_b × n_c cells at least ``radius + MARGIN_A``
   wide (an axis with fewer than three such cells is one cell; at most ``MAX_CELLS`` cells, wider
@@ -125,10 +126,10 @@ def _capped_candidates(sites: np.ndarray, n: int, dimensions: np.ndarray, reach_
 
 @lru_cache(maxsize=64)
 def _grid(lengths: tuple, reach_A: float) -> tuple[tuple, np.ndarray]:
-    """(cells along each axis as a tuple and as floats (3,)) of a box with edges ``lengths`` (Å): as many cells as fit at
-    least ``reach_A`` wide, one where fewer than three fit (so that a cell's neighbours are distinct
-    cells), and fewer when there would be more than :data:`MAX_CELLS`. (Cached: a constant box is
-    looked at once.)"""
+    """The cells along each axis, as a tuple and as floats (3,), of a box with edges ``lengths`` (Å): as
+    many as fit at least ``reach_A`` wide, one where fewer than three fit (so that a cell's neighbours
+    are distinct cells), and fewer when there would be more than :data:`MAX_CELLS`. (Cached: a constant
+    box is looked at once.)"""
     n = np.floor(np.array(lengths) / reach_A).astype(np.int64)
     n[n < 3] = 1
     while n.prod() > MAX_CELLS:

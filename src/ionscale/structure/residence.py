@@ -145,7 +145,8 @@ def fit_kww(time_ps: np.ndarray, acf: np.ndarray, floor: float = 0.02) -> KWW:
         return NO_FIT
     mid = (c > 0.05) & (c < 0.95)
     if mid.sum() >= 2:
-        slope, intercept = np.polyfit(np.log(t[mid]), np.log(-np.log(c[mid])), 1)   # ln(−ln C) = β ln t − β ln τ_K
+        # the straight line ln(−ln C) = β ln t − β ln τ_K
+        slope, intercept = np.polyfit(np.log(t[mid]), np.log(-np.log(c[mid])), 1)
         beta0, log_tau0 = float(np.clip(slope, 0.1, 2.0)), -intercept / slope
     else:
         slope = beta0 = 1.0
