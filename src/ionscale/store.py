@@ -184,7 +184,7 @@ def minimum_image(vectors: np.ndarray, dimensions: np.ndarray) -> np.ndarray:
     """Fold vectors (n, 3) in Å into the minimum image of the box ``dimensions`` [a, b, c, α, β, γ]
     (Å, degrees); orthorhombic boxes take a fast path. Works in place and returns ``vectors``."""
     lengths, angles = dimensions[:3].astype(np.float64), dimensions[3:]
-    if _is_orthorhombic(angles):
+    if is_orthorhombic(angles):
         return _fold_orthorhombic(vectors, lengths)
     from MDAnalysis.lib.distances import minimize_vectors
     from MDAnalysis.lib.mdamath import triclinic_vectors
@@ -194,7 +194,7 @@ def minimum_image(vectors: np.ndarray, dimensions: np.ndarray) -> np.ndarray:
     return vectors
 
 
-def _is_orthorhombic(angles: np.ndarray) -> bool:
+def is_orthorhombic(angles: np.ndarray) -> bool:
     """``np.allclose(angles, 90.0)``, without its overhead in the usual case of exact right angles."""
     return bool((angles == 90.0).all()) or bool(np.allclose(angles, 90.0))
 

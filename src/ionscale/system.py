@@ -109,9 +109,19 @@ def molecule_ids(universe) -> np.ndarray:
     Fragments are the connected components of the bond graph, numbered in the order of their first
     atom (as MDAnalysis' ``fragindices``, at a fraction of its cost on large systems).
     """
+    return _molecule_ids(universe, _bond_pairs(universe))
+
+
+def _bond_pairs(universe) -> np.ndarray | None:
+    """Bonded atom index pairs (n_bonds, 2), or None when the topology has no bonds."""
     try:
-        bonds = universe.bonds.to_indices()
+        return universe.bonds.to_indices()
     except (NoDataError, AttributeError):
+        return None
+
+
+def _molecule_ids(universe, bonds: np.ndarray | None) -> np.ndarray:
+    if bonds is None:
         return np.asarray(universe.atoms.resindices)
     n_atoms = len(universe.atoms)
     graph = sp.coo_matrix((np.ones(len(bonds)), (bonds[:, 0], bonds[:, 1])), shape=(n_atoms, n_atoms))
@@ -270,9 +280,10 @@ class Electrolyte:
 
         masses = _masses(universe)
         charges = _charges(universe)
-        mol = molecule_ids(universe)
+        bonds = _bond_pairs(universe)
+        mol = _molecule_ids(universe, bonds)
         atoms_per_molecule = np.bincount(mol)
-        notes = [] if _has_bonds(universe) else [
+        notes = [] if bonds is not None else [
             "the topology has no bonds: each residue is taken as one molecule"]
         species, taken = [], np.zeros(len(masses), bool)
         for role in ROLES:
@@ -327,14 +338,6 @@ class Electrolyte:
     def __repr__(self) -> str:
         body = "\n  ".join(repr(s) for s in self.species)
         return f"Electrolyte({len(self.universe.atoms)} atoms, {len(self.universe.trajectory)} frames)\n  {body}"
-
-
-def _has_bonds(universe) -> bool:
-    try:
-        universe.atoms.bonds
-        return True
-    except NoDataError:
-        return False
 
 
 def _build_species(universe, label, role, selection, mol, atoms_per_molecule, masses, charges,

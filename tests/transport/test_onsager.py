@@ -9,6 +9,7 @@ from scipy import constants
 from synthetic import build, write
 
 from ionscale import Electrolyte, IonscaleError, OnsagerAnalysis, OnsagerResult
+from ionscale.store import scan
 from ionscale.transport.frames import solvent_from_barycentric
 
 
@@ -154,6 +155,9 @@ def test_explicit_window_and_its_errors(walkers):
         OnsagerAnalysis(es, temperature=300.0, fit=(10.0, 5.0))
     with pytest.raises(IonscaleError, match="blocks"):
         OnsagerAnalysis(es, temperature=300.0, n_blocks=1000, cache=False).run()
+    light = scan(es, cache=False, stop=50, transport=False)
+    with pytest.raises(IonscaleError, match="without transport"):
+        OnsagerAnalysis(es, temperature=300.0, stores=[light])
 
 
 def test_non_diffusive_trajectory_warns_and_says_so():

@@ -30,7 +30,7 @@ from functools import lru_cache
 import numpy as np
 from MDAnalysis.lib.distances import capped_distance
 
-from ..store import _is_orthorhombic, minimum_image
+from ..store import is_orthorhombic, minimum_image
 
 #: candidates are searched this much further out (Å), so that rounding in the search misses nothing
 MARGIN_A = 1e-3
@@ -67,7 +67,7 @@ def pairs_within(centres: np.ndarray, points: np.ndarray, radius_A: float, dimen
     n_frames, n = centres.shape[:2]
     sites = np.concatenate([centres, points], axis=1)          # (f, n + m, 3): centres, then points
     n_sites = sites.shape[1]
-    if _is_orthorhombic(dimensions[:, 3:]):
+    if is_orthorhombic(dimensions[:, 3:]):
         lengths = dimensions[:, :3].astype(np.float64)
         xyz = np.ascontiguousarray(sites.reshape(-1, 3).T, dtype=np.float64)   # (3, f × (n + m))
         frame, i, site = _cell_candidates(xyz.reshape(3, n_frames, n_sites), n, lengths, radius_A + MARGIN_A)

@@ -150,6 +150,9 @@ class OnsagerAnalysis:
         _check_same_species(self.replicas)
         if stores is not None and len(stores) != len(self.replicas):
             raise IonscaleError(f"{len(stores)} stores given for {len(self.replicas)} trajectories")
+        if stores is not None and any(st.positions_nm is None for st in stores):
+            raise IonscaleError("a store from a pass without transport (scan(..., transport=False)) has no "
+                                "unwrapped positions: run scan() with transport=True for OnsagerAnalysis")
         self.stores = stores
         self.temperature = float(temperature)
         self.fit = fit
