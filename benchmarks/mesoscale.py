@@ -9,9 +9,10 @@ Default mode — the issue's measurement (target: at most 30 % added)
 2. Each of ``--repeat`` runs (best kept) gets a fresh Universe (topology read before the clocks start,
    as in ``benchmarks/structure.py``) and times, one after the other on the same data:
 
-   a. ``structure``  — what ``benchmarks/structure.py`` times for ionscale: the Electrolyte and
-      ``StructureAnalysis`` set up as there, the single pass with the contact collector
-      (``ionscale.store.scan``, transport bookkeeping included) and the structure analysis;
+   a. ``structure``  — the Electrolyte and ``StructureAnalysis`` set up as ``benchmarks/structure.py``
+      does, the single pass with the contact collector and the structure analysis. The pass keeps its
+      transport bookkeeping (``ionscale.store.scan``), as in ``ionscale analyze``: clusters and S_ZZ
+      need the ion positions. (``benchmarks/structure.py`` times the lighter transport-free pass.)
    b. ``+ clusters`` — ``ClusterAnalysis.run()`` on the structure's cation–anion shell contacts
       (``anion_bonds``, as ``ionscale analyze`` builds them): components, distributions, percolation and
       the cluster Nernst–Einstein conductivity with majority-ion carriers (the D's are a fixed
