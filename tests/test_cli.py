@@ -229,6 +229,8 @@ def short_on_disk(tmp_path_factory):
      "not shorter than the trajectory (59 ps)"),
     (["--szz-k-max-nm-inv", 0], "must be positive, in nm⁻¹"),
     (["--szz-k-max-nm-inv", 1], "raise k_max above 2π/L = 1.57 nm⁻¹"),
+    (["--no-mesoscale", "--szz-k-max-nm-inv", 5, "--epsilon-r", 10], "epsilon_r, szz_k_max_nm_inv set with the "
+                                                                    "mesoscale analyses off"),
 ])
 def test_bad_mesoscale_options_give_a_message(short_on_disk, tmp_path, args, message):
     top, traj = short_on_disk

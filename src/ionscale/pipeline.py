@@ -26,7 +26,7 @@ carries most of the cluster's charge; ``"com"`` the cluster's own centre-of-mass
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Callable, Mapping, Sequence
 
 import numpy as np
@@ -68,6 +68,11 @@ class Options:
         from .mesoscale.cluster_analysis import CARRIERS
         if not (self.transport or self.structure):
             raise IonscaleError("nothing to do: both transport and structure are switched off")
+        if not self.mesoscale:
+            given = [f.name for f in fields(self) if f.name in MESOSCALE_OPTIONS and getattr(self, f.name) != f.default]
+            if given:
+                raise IonscaleError(f"{', '.join(given)} set with the mesoscale analyses off (--no-mesoscale): they "
+                                    "would be ignored; drop them or switch the mesoscale analyses on")
         if self.epsilon_r is not None and not self.epsilon_r > 0:
             raise IonscaleError(f"epsilon_r (relative permittivity) must be positive, got {self.epsilon_r}")
         if self.cluster_contacts not in CLUSTER_CONTACTS:
@@ -95,6 +100,9 @@ class Options:
             raise IonscaleError(f"the largest |k| of S_ZZ must be positive, in nm⁻¹; got {self.szz_k_max_nm_inv}")
 
 
+#: the Options that only the mesoscale analyses (clusters, screening) use
+MESOSCALE_OPTIONS = ("epsilon_r", "cluster_contacts", "cluster_atoms", "cluster_cutoff_nm", "cluster_carrier",
+                     "carrier_lag_ps", "szz_k_max_nm_inv")
 #: the choices of Options.cluster_contacts
 CLUSTER_CONTACTS = ("shell", "cation-anion", "all")
 #: store name of the distance contacts (the structure's shell contacts are "contacts")
