@@ -1,6 +1,7 @@
 """The streaming pass: unwrapping, bookkeeping on real LAMMPS data, parallel identity, the cache."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -93,14 +94,39 @@ def test_triclinic_box_is_unwrapped():
     np.testing.assert_allclose(x - x[0], true - true[0], atol=1e-3)
 
 
-@pytest.mark.parametrize("backend", ["multiprocessing", "dask"])
-def test_parallel_chunks_are_bit_identical(backend):
+@pytest.mark.parametrize("backend, shared_file", [("multiprocessing", "tmp"), ("multiprocessing", "none"),
+                                                  ("dask", "unused")])
+def test_parallel_chunks_are_bit_identical(backend, shared_file, tmp_path, monkeypatch):
+    """Workers write into one shared file (here in tmp_path), or send their chunks back when there is no
+    room for it: the same bits as the serial pass either way, and the shared file is gone afterwards."""
+    made = []
+
+    def shared_file_in_tmp(n_bytes):
+        path = tmp_path / f"pass-{len(made)}.f64"
+        path.write_bytes(bytes(n_bytes))
+        made.append(path)
+        return str(path)
+
+    monkeypatch.setattr(store_module, "_shared_file", shared_file_in_tmp if shared_file == "tmp" else lambda n: None)
     syn = build("walkers", n_pairs=30, n_frames=200, n_solvent=20, seed=5)
     es = Electrolyte.from_universe(syn.universe, cation=syn.cation, anion=syn.anion, solvent=syn.solvent)
     serial = scan(es, cache=False)
     parallel = scan(es, cache=False, backend=backend, n_workers=3)
     for name in ("positions_nm", "system_com_nm", "solvent_com_nm", "time_ps", "volume_nm3"):
         assert np.array_equal(getattr(serial, name), getattr(parallel, name)), name
+    assert len(made) == (shared_file == "tmp") and not any(p.exists() for p in made)
+
+
+def test_shared_file_reserves_its_size_and_maps_back():
+    path = store_module._shared_file(4 * 5 * 3 * 8)
+    try:
+        assert Path(path).stat().st_size == 4 * 5 * 3 * 8
+        rows = store_module._SharedRows(path, (4, 5, 3), first=2).rows(2)
+        rows[:] = np.arange(30.0).reshape(2, 5, 3)
+        whole = store_module._map_shared(path, (4, 5, 3))
+    finally:
+        Path(path).unlink()
+    assert np.array_equal(whole[2:], np.arange(30.0).reshape(2, 5, 3)) and not whole[:2].any()
 
 
 def test_parallel_progress_counts_frames_and_workers_are_checked():

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import mmap
 import multiprocessing
 import os
 import tempfile
@@ -241,22 +242,69 @@ class _Chunk:
     time_ps: np.ndarray
     volume_nm3: np.ndarray
     box_nm: np.ndarray      # (n_frames, 6): lengths in nm, angles in degrees
-    increments: np.ndarray  # (n_frames, n_points, 3) in Å
-    collected: dict         # collector name → list of per-frame dicts
+    increments: np.ndarray | None  # (n_frames, n_points, 3) in Å; None if written to shared rows
+    collected: dict                # collector name → list of per-frame dicts
+
+
+@dataclass(frozen=True)
+class _SharedRows:
+    """Frames ``first`` .. ``first + n - 1`` of the increments (n_frames, n_points, 3), float64, kept in a
+    file that the parent and the worker processes all map: a worker writes its chunk in place, and the
+    parent finds the whole pass in its own mapping, with no copy sent back through a pipe."""
+    path: str
+    shape: tuple
+    first: int
+
+    def rows(self, n: int) -> np.ndarray:
+        return _map_shared(self.path, self.shape)[self.first:self.first + n]
+
+
+def _map_shared(path: str, shape: tuple) -> np.ndarray:
+    """The file at ``path`` as a writable float64 array of ``shape`` (the mapping lives as long as the
+    array, also after the file is unlinked)."""
+    with open(path, "r+b") as f:
+        buffer = mmap.mmap(f.fileno(), int(np.prod(shape)) * 8)
+    return np.frombuffer(buffer, dtype=np.float64).reshape(shape)
+
+
+def _shared_file(n_bytes: int) -> str | None:
+    """A new file of ``n_bytes`` with its space reserved (so that a full file system fails here, not as a
+    bus error in a worker), in shared memory (/dev/shm) if there is room, else in the temporary folder;
+    None if neither has room."""
+    for folder in ("/dev/shm", tempfile.gettempdir()):
+        if not os.path.isdir(folder):
+            continue
+        try:
+            fd, path = tempfile.mkstemp(prefix="ionscale-pass-", suffix=".f64", dir=folder)
+        except OSError:
+            continue
+        try:
+            if hasattr(os, "posix_fallocate"):
+                os.posix_fallocate(fd, 0, n_bytes)
+            else:
+                os.ftruncate(fd, n_bytes)
+            return path
+        except OSError:
+            os.unlink(path)
+        finally:
+            os.close(fd)
+    return None
 
 
 class _PointWeights:
     """W split for speed: the sparse ion rows as CSR, the two dense rows (solvent centre, barycentre)
-    as a dense (n_atoms, 2) array, whose product with Δx is one BLAS call instead of a sparse loop."""
+    as dense vectors, each applied to Δx by one BLAS matrix–vector product (a (2, n_atoms) × (n_atoms, 3)
+    matrix product is several times slower than two of them: BLAS is not tuned for such thin shapes)."""
 
     def __init__(self, weights: sp.csr_matrix):
         self.ions = weights[:-2].tocsr()
-        self.centres = np.asfortranarray(weights[-2:].toarray().T)
+        self.solvent, self.barycentre = weights[-2:].toarray()
 
     def apply(self, delta: np.ndarray, out: np.ndarray) -> None:
         """out (n_points, 3) = W · delta (n_atoms, 3)."""
         out[:-2] = self.ions @ delta
-        out[-2:] = (delta.T @ self.centres).T
+        np.matmul(self.solvent, delta, out=out[-2])
+        np.matmul(self.barycentre, delta, out=out[-1])
 
 
 def _timesteps(traj, frames: np.ndarray, current: int | None):
@@ -271,13 +319,16 @@ def _timesteps(traj, frames: np.ndarray, current: int | None):
 
 def _scan_chunk(universe, weights: sp.csr_matrix, first_atom: np.ndarray, frames: np.ndarray,
                 previous: int | None, collectors: Sequence[Collector] = (), progress: Progress | None = None,
-                total: int = 0) -> _Chunk:
+                total: int = 0, shared: _SharedRows | None = None) -> _Chunk:
     """Read ``frames`` (after ``previous``, or from scratch) and return per-frame increments of W·x
-    (None when ``weights`` is None: a pass without transport, for the collectors only)."""
+    (None when ``weights`` is None: a pass without transport, for the collectors only), or write them
+    into ``shared`` rows."""
     traj = universe.trajectory
     n = len(frames)
     transport = weights is not None
-    increments = np.empty((n, weights.shape[0], 3)) if transport else None
+    increments = None
+    if transport:
+        increments = shared.rows(n) if shared is not None else np.empty((n, weights.shape[0], 3))
     time_ps, volume_nm3, box_nm = np.empty(n), np.empty(n), np.empty((n, 6))
     collected = {c.name: [] for c in collectors}
     if transport:
@@ -312,20 +363,17 @@ def _scan_chunk(universe, weights: sp.csr_matrix, first_atom: np.ndarray, frames
         box_nm[k, :3] /= ANGSTROM_PER_NM
         if progress is not None:
             progress(k + 1, total or n)
-    return _Chunk(time_ps, volume_nm3, box_nm, increments, collected)
+    return _Chunk(time_ps, volume_nm3, box_nm, None if shared is not None else increments, collected)
 
 
-def _points_nm(chunks: list[_Chunk]) -> np.ndarray:
-    """The tracked points in nm, (n_frames, n_points, 3): the running sum of the chunks' increments.
+def _points_nm(increments: np.ndarray) -> np.ndarray:
+    """The tracked points in nm, (n_frames, n_points, 3): the running sum of the increments (Å).
 
-    Done in place in the increments' own buffer (no copy for a single chunk), frame by frame:
-    point[t] = point[t-1] + increment[t] is the same sequence of additions as
-    ``np.cumsum(increments, axis=0)``, so the result is bit-identical, but it reads memory in order
-    and needs no second array of the trajectory's size. Å → nm by the same division as before.
+    Done in place in the increments' own buffer, frame by frame: point[t] = point[t-1] + increment[t]
+    is the same sequence of additions as ``np.cumsum(increments, axis=0)``, so the result is
+    bit-identical, but it reads memory in order and needs no second array of the trajectory's size.
     """
-    points = chunks[0].increments if len(chunks) == 1 else np.concatenate([c.increments for c in chunks])
-    for c in chunks:
-        c.increments = None
+    points = increments
     for t in range(1, len(points)):
         np.add(points[t - 1], points[t], out=points[t])
     points /= ANGSTROM_PER_NM
@@ -412,12 +460,13 @@ def scan(electrolyte: Electrolyte, *, start: int | None = None, stop: int | None
         raise IonscaleError(f"n_workers must be 0 (automatic) or a number of processes, got {n_workers}")
     if n_workers == 0:
         n_workers = auto_workers(len(frames), len(universe.atoms))
-    chunks = _run_chunks(universe, weights, first_atom, frames, collectors, backend, n_workers, progress)
+    chunks, increments = _run_chunks(universe, weights, first_atom, frames, collectors, backend, n_workers,
+                                     progress)
     time_ps = np.concatenate([c.time_ps for c in chunks]) if times is None else times
     time_ps = _uniform_times(time_ps - time_ps[0])
     positions_nm = system_com_nm = solvent_com_nm = None
     if transport:
-        points = _points_nm(chunks)
+        points = _points_nm(increments)
         system_com_nm = points[:, -1].copy()
         solvent_com_nm = points[:, -2].copy() if electrolyte.has_solvent else None
         positions_nm = _leading_points(points, weights.shape[0] - 2)
@@ -461,33 +510,63 @@ def _first_atom_of_molecule(universe) -> np.ndarray:
     return first[mol]
 
 
-def _run_chunks(universe, weights, first_atom, frames, collectors, backend, n_workers, progress) -> list[_Chunk]:
+def _run_chunks(universe, weights, first_atom, frames, collectors, backend, n_workers,
+                progress) -> tuple[list[_Chunk], np.ndarray | None]:
+    """The pass in chunks of frames: the chunks (times, boxes, what the collectors kept) and all the
+    increments of W·x (n_frames, n_points, 3) in Å, in frame order (None without transport)."""
     if backend not in ("serial", "multiprocessing", "dask"):
         raise IonscaleError(f"backend must be 'serial', 'multiprocessing' or 'dask', got {backend!r}")
     if backend == "serial" or n_workers <= 1:
-        return [_scan_chunk(universe, weights, first_atom, frames, None, collectors, progress, len(frames))]
+        chunk = _scan_chunk(universe, weights, first_atom, frames, None, collectors, progress, len(frames))
+        increments, chunk.increments = chunk.increments, None
+        return [chunk], increments
     parts = [p for p in np.array_split(frames, n_workers) if len(p)]
     jobs = [(universe, weights, first_atom, p, None if k == 0 else int(parts[k - 1][-1]), tuple(collectors))
             for k, p in enumerate(parts)]
-    if backend == "dask":
+    if backend == "dask":  # workers may be other machines: the chunks come back as results
         import dask
         tasks = [dask.delayed(_scan_chunk)(*job) for job in jobs]
         chunks = list(dask.compute(*tasks, scheduler=_dask_scheduler()))
         if progress is not None:
             progress(len(parts), len(parts))
-        return chunks
-    return _run_in_processes(jobs, n_workers, progress, len(frames))
+        return chunks, _joined_increments(chunks)
+    shape = (len(frames), weights.shape[0], 3) if weights is not None else None
+    path = _shared_file(int(np.prod(shape)) * 8) if shape is not None else None
+    if path is None:  # no transport, or no room for a shared file: the chunks come back through pipes
+        chunks = _run_in_processes(jobs, n_workers, progress, len(frames))
+        return chunks, _joined_increments(chunks)
+    try:
+        starts = np.cumsum([0] + [len(p) for p in parts[:-1]])
+        shared = [_SharedRows(path, shape, int(first)) for first in starts]
+        chunks = _run_in_processes(jobs, n_workers, progress, len(frames), shared)
+        return chunks, _map_shared(path, shape)
+    finally:
+        os.unlink(path)  # the parent's mapping stays valid; the memory goes with it
 
 
-def _run_in_processes(jobs: list, n_workers: int, progress: Progress | None, total: int) -> list[_Chunk]:
-    """The chunk jobs in a process pool; workers report frames read through a queue, so ``progress``
-    counts frames as the serial pass does."""
+def _joined_increments(chunks: list[_Chunk]) -> np.ndarray | None:
+    """The chunks' increments in one array (their own buffers released), or None without transport."""
+    if chunks[0].increments is None:
+        return None
+    increments = np.concatenate([c.increments for c in chunks])
+    for c in chunks:
+        c.increments = None
+    return increments
+
+
+def _run_in_processes(jobs: list, n_workers: int, progress: Progress | None, total: int,
+                      shared: Sequence[_SharedRows | None] | None = None) -> list[_Chunk]:
+    """The chunk jobs in a process pool, each writing its increments into its ``shared`` rows if given;
+    workers report frames read through a queue, so ``progress`` counts frames as the serial pass does."""
+    shared = shared or [None] * len(jobs)
     if progress is None:
         with ProcessPoolExecutor(max_workers=n_workers) as pool:
-            return [f.result() for f in [pool.submit(_scan_chunk, *job) for job in jobs]]
+            return [f.result() for f in [pool.submit(_scan_chunk, *job, shared=rows)
+                                         for job, rows in zip(jobs, shared)]]
     with multiprocessing.Manager() as manager, ProcessPoolExecutor(max_workers=n_workers) as pool:
         queue = manager.Queue()
-        futures = [pool.submit(_scan_chunk, *job, progress=_QueueProgress(queue, k)) for k, job in enumerate(jobs)]
+        futures = [pool.submit(_scan_chunk, *job, progress=_QueueProgress(queue, k), shared=rows)
+                   for k, (job, rows) in enumerate(zip(jobs, shared))]
         done = [0] * len(jobs)
         while not all(f.done() for f in futures):
             try:
