@@ -19,7 +19,8 @@ whatever the first frame looks like.
 
 Because frame t's increment depends only on frames t−1 and t, the frames can be cut into chunks that
 are read in parallel (multiprocessing or Dask) and summed in order: the result is identical to the
-serial pass, bit for bit.
+serial pass, bit for bit. Worker processes write their increments straight into one file in shared
+memory that the parent maps, so nothing of the trajectory's size is copied back.
 """
 
 from __future__ import annotations
@@ -283,7 +284,9 @@ def _anonymous_array(shape: tuple) -> np.ndarray:
 def _shared_file(n_bytes: int) -> str | None:
     """A new file of ``n_bytes`` with its space reserved (so that a full file system fails here, not as a
     bus error in a worker), in shared memory (/dev/shm) if there is room, else in the temporary folder;
-    None if neither has room."""
+    None if neither has room, and off POSIX systems (the file is unlinked while mapped)."""
+    if os.name != "posix":
+        return None
     for folder in ("/dev/shm", tempfile.gettempdir()):
         if not os.path.isdir(folder):
             continue
@@ -386,11 +389,10 @@ def _points_nm(increments: np.ndarray) -> np.ndarray:
     is the same sequence of additions as ``np.cumsum(increments, axis=0)``, so the result is
     bit-identical, but it reads memory in order and needs no second array of the trajectory's size.
     """
-    points = increments
-    for t in range(1, len(points)):
-        np.add(points[t - 1], points[t], out=points[t])
-    points /= ANGSTROM_PER_NM
-    return points
+    for t in range(1, len(increments)):
+        np.add(increments[t - 1], increments[t], out=increments[t])
+    increments /= ANGSTROM_PER_NM
+    return increments
 
 
 def _leading_points(points: np.ndarray, n: int) -> np.ndarray:
