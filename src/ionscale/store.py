@@ -532,9 +532,8 @@ def _run_chunks(universe, weights, first_atom, frames, collectors, backend, n_wo
     if backend not in ("serial", "multiprocessing", "dask"):
         raise IonscaleError(f"backend must be 'serial', 'multiprocessing' or 'dask', got {backend!r}")
     if backend == "serial" or n_workers <= 1:
-        chunk = _scan_chunk(universe, weights, first_atom, frames, None, collectors, progress, len(frames))
-        increments, chunk.increments = chunk.increments, None
-        return [chunk], increments
+        chunks = [_scan_chunk(universe, weights, first_atom, frames, None, collectors, progress, len(frames))]
+        return chunks, _joined_increments(chunks)
     parts = [p for p in np.array_split(frames, n_workers) if len(p)]
     jobs = [(universe, weights, first_atom, p, None if k == 0 else int(parts[k - 1][-1]), tuple(collectors))
             for k, p in enumerate(parts)]
@@ -545,8 +544,10 @@ def _run_chunks(universe, weights, first_atom, frames, collectors, backend, n_wo
         if progress is not None:
             progress(len(parts), len(parts))
         return chunks, _joined_increments(chunks)
-    shape = (len(frames), weights.shape[0], 3) if weights is not None else None
-    path = _shared_file(int(np.prod(shape)) * 8) if shape is not None else None
+    shape = path = None
+    if weights is not None:
+        shape = (len(frames), weights.shape[0], 3)
+        path = _shared_file(int(np.prod(shape)) * 8)
     if path is None:  # no transport, or no room for a shared file: the chunks come back through pipes
         chunks = _run_in_processes(jobs, n_workers, progress, len(frames))
         return chunks, _joined_increments(chunks)
@@ -560,10 +561,11 @@ def _run_chunks(universe, weights, first_atom, frames, collectors, backend, n_wo
 
 
 def _joined_increments(chunks: list[_Chunk]) -> np.ndarray | None:
-    """The chunks' increments in one array (their own buffers released), or None without transport."""
+    """The chunks' increments in one array (a single chunk's own buffer, not a copy), taken from the
+    chunks, or None without transport."""
     if chunks[0].increments is None:
         return None
-    increments = np.concatenate([c.increments for c in chunks])
+    increments = chunks[0].increments if len(chunks) == 1 else np.concatenate([c.increments for c in chunks])
     for c in chunks:
         c.increments = None
     return increments
