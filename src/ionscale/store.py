@@ -32,6 +32,7 @@ import multiprocessing
 import os
 import tempfile
 import warnings
+import zlib
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,7 +45,7 @@ import scipy.sparse as sp
 from .errors import IonscaleError
 from .system import Electrolyte
 
-STORE_VERSION = 2
+STORE_VERSION = 3  # 3: stores carry an integrity record (TransportStore.save)
 ANGSTROM_PER_NM = 10.0
 #: fewer stored frames than this cannot give a correlation function worth fitting
 MIN_FRAMES = 4
@@ -118,19 +119,68 @@ class TransportStore:
         return self.positions_nm[:, edges[k]:edges[k + 1]]
 
     def save(self, path: Path) -> None:
-        """Write atomically (temporary file, then rename): an interrupted save leaves nothing behind."""
+        """Write atomically (temporary file, then rename): an interrupted save leaves nothing behind.
+
+        The file carries an integrity record (:data:`INTEGRITY_KEY`): every array's dtype, shape and
+        CRC-32 of its bytes, checked by :meth:`load`, so a truncated, bit-flipped or emptied file is
+        detected instead of being read as results."""
         arrays = {k: v for k, v in self.__dict__.items() if v is not None and k != "extras"}
         arrays.update({f"extra:{k}": v for k, v in self.extras.items()})
+        arrays = {k: np.ascontiguousarray(v) for k, v in arrays.items()}
+        record = {"version": STORE_VERSION, "arrays": {k: _array_record(v) for k, v in arrays.items()}}
+        arrays[INTEGRITY_KEY] = np.frombuffer(json.dumps(record, sort_keys=True).encode(), dtype=np.uint8)
         atomic_write(Path(path), lambda f: np.savez(f, **arrays), binary=True)
 
     @classmethod
     def load(cls, path: Path) -> "TransportStore":
-        with np.load(path) as data:
-            arrays = {k: data[k] for k in data.files}
+        """Read a store written by :meth:`save`; :class:`DamagedStoreError` if the file is unreadable,
+        incomplete, altered or of another store version."""
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                arrays = {k: data[k] for k in data.files}
+        except Exception as err:  # zipfile, zlib, numpy and OS errors all mean the same: unusable
+            raise DamagedStoreError(f"{path} cannot be read ({type(err).__name__}: {err})") from None
+        _check_integrity(path, arrays)
         extras = {k[len("extra:"):]: arrays.pop(k) for k in list(arrays) if k.startswith("extra:")}
         for name in ("positions_nm", "system_com_nm", "solvent_com_nm"):
             arrays.setdefault(name, None)
-        return cls(**arrays, extras=extras)
+        try:
+            return cls(**arrays, extras=extras)
+        except TypeError as err:
+            raise DamagedStoreError(f"{path} holds unexpected arrays ({err})") from None
+
+
+#: name of the integrity record in a saved store
+INTEGRITY_KEY = "_integrity"
+
+
+class DamagedStoreError(IonscaleError):
+    """A saved store that is unreadable, incomplete, altered, or of another store version."""
+
+
+def _array_record(array: np.ndarray) -> list:
+    """[dtype, shape, CRC-32 of the bytes] of a C-contiguous array."""
+    return [array.dtype.str, list(array.shape), zlib.crc32(memoryview(array).cast("B")) if array.size else 0]
+
+
+def _check_integrity(path, arrays: dict) -> None:
+    """Compare the loaded arrays with the record :meth:`TransportStore.save` wrote beside them."""
+    raw = arrays.pop(INTEGRITY_KEY, None)
+    if raw is None:
+        raise DamagedStoreError(f"{path} has no integrity record (written by an older ionscale, or not a store)")
+    try:
+        record = json.loads(raw.tobytes().decode())
+        expected = record["arrays"]
+        version = record["version"]
+    except (ValueError, KeyError, TypeError):
+        raise DamagedStoreError(f"{path}: its integrity record is damaged") from None
+    if version != STORE_VERSION:
+        raise DamagedStoreError(f"{path} is a store of version {version}, this ionscale writes {STORE_VERSION}")
+    if set(expected) != set(arrays):
+        raise DamagedStoreError(f"{path} lacks or adds arrays: {sorted(set(expected) ^ set(arrays))}")
+    for name, array in arrays.items():
+        if _array_record(np.ascontiguousarray(array)) != expected[name]:
+            raise DamagedStoreError(f"{path}: array {name!r} does not match its checksum (the file was altered)")
 
 
 def atomic_write(path: Path, write: Callable, binary: bool = False) -> None:
@@ -467,8 +517,9 @@ def scan(electrolyte: Electrolyte, *, start: int | None = None, stop: int | None
     if cache_file is not None and cache_file.exists():
         try:
             return TransportStore.load(cache_file)
-        except (OSError, ValueError, KeyError, TypeError):
-            cache_file.unlink(missing_ok=True)  # a damaged cache is recomputed
+        except DamagedStoreError as err:  # a damaged cache is recomputed, never used
+            warnings.warn(f"the cached pass is damaged and is recomputed: {err}")
+            cache_file.unlink(missing_ok=True)
 
     first_atom = _first_atom_of_molecule(universe) if transport else None
     if n_workers < 0:
@@ -634,9 +685,30 @@ def _uniform_times(time_ps: np.ndarray) -> np.ndarray:
 
 
 # -- cache ----------------------------------------------------------------------------------------
+#: content sampled for a file's identity: this many blocks of SAMPLE_BLOCK_BYTES, evenly spread over the file
+SAMPLE_BLOCKS, SAMPLE_BLOCK_BYTES = 64, 64 * 1024
+
+
 def _file_identity(path: str) -> list:
+    """Path, size, modification time and a hash of sampled content: a file copied over another with the
+    same size and time (``cp -p``) or rewritten in place still changes its identity."""
     st = os.stat(path)
-    return [os.path.abspath(path), st.st_size, st.st_mtime_ns]
+    return [os.path.abspath(path), st.st_size, st.st_mtime_ns, content_sample_hash(path, st.st_size)]
+
+
+def content_sample_hash(path: str, size: int | None = None) -> str:
+    """SHA-256 of :data:`SAMPLE_BLOCKS` blocks of :data:`SAMPLE_BLOCK_BYTES` spread evenly over the file,
+    the first and the last included (the whole file when it is smaller): 4 MiB read whatever the size."""
+    size = os.path.getsize(path) if size is None else size
+    digest = hashlib.sha256(str(size).encode())
+    with open(path, "rb") as f:
+        if size <= SAMPLE_BLOCKS * SAMPLE_BLOCK_BYTES:
+            digest.update(f.read())
+        else:
+            for offset in np.linspace(0, size - SAMPLE_BLOCK_BYTES, SAMPLE_BLOCKS).astype(np.int64):
+                f.seek(int(offset))
+                digest.update(f.read(SAMPLE_BLOCK_BYTES))
+    return digest.hexdigest()
 
 
 def _trajectory_files(universe) -> list[str]:
