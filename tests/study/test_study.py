@@ -112,6 +112,23 @@ def test_failed_task_does_not_stop_the_others(tmp_path, client):
     assert "only 1 of 2 replicas finished" in notes
 
 
+def test_failed_task_never_replaces_results_of_more_replicas(tmp_path, client):
+    """A good two-replica study re-run after one replica broke (here: its file damaged) keeps its
+    two-replica results instead of overwriting them with one replica's."""
+    path = make_study(tmp_path)
+    out = tmp_path / "out"
+    run_study(load_study(path), out, client=client)
+    good_point = (out / "points" / "low" / "quantities.csv").read_bytes()
+    good_study = pd.read_csv(out / "study.csv")
+    (tmp_path / "low" / "r0" / "traj.dcd").write_bytes(b"broken")
+    with pytest.warns(UserWarning, match="kept the previous results of 2 replicas"):
+        outcome = run_study(load_study(path), out, client=client)
+    assert [f["state_point"] for f in outcome.failed] == ["low"]
+    assert outcome.tasks["low / analysis"].startswith("kept the previous results of 2 replicas")
+    assert (out / "points" / "low" / "quantities.csv").read_bytes() == good_point
+    pd.testing.assert_frame_equal(pd.read_csv(out / "study.csv"), good_study)
+
+
 def test_killed_study_recomputes_only_missing_tasks(tmp_path):
     path = make_study(tmp_path, points=(("a", 150), ("b", 150)), n_replicas=2, n_frames=2500)
     out = tmp_path / "out"

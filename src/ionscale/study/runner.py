@@ -145,11 +145,23 @@ def run_study(spec: StudySpec, out: Path, *, client, on_event: Callable[[str, st
     from .aggregate import analyse_point, write_study
     for p in spec.state_points:
         done = sorted(finished[p.label], key=lambda j: j.index)
+        expected = p.simulate.replicas if p.simulate else len(p.replicas)
+        folder = out / POINTS_FOLDER / p.label
+        kept = previous_replicas(folder)
+        if len(done) < expected and kept is not None and kept > len(done):
+            # results of more replicas are never replaced by those of fewer (a failed task this time)
+            outcome.points[p.label] = folder
+            name = f"{p.label} / analysis"
+            outcome.tasks[name] = (f"kept the previous results of {kept} replicas: only {len(done)} of {expected} "
+                                   "finished this time")
+            warnings.warn(f"{p.label}: {outcome.tasks[name]}; fix the failed tasks and run the study again")
+            notify(name, outcome.tasks[name])
+            continue
         if not done:
             outcome.points[p.label] = None
             continue
         try:
-            outcome.points[p.label] = analyse_point(spec, p, done, out / POINTS_FOLDER / p.label)
+            outcome.points[p.label] = analyse_point(spec, p, done, folder)
         except IonscaleError as err:
             _failed(outcome, f"{p.label} / analysis", p.label, None, err)
             outcome.points[p.label] = None
@@ -160,6 +172,14 @@ def run_study(spec: StudySpec, out: Path, *, client, on_event: Callable[[str, st
         write_report(out)  # the study figures and report.html, from the files just written
         notify("figures and report", "done")
     return outcome
+
+
+def previous_replicas(folder: Path) -> int | None:
+    """How many replicas the results already in a state point's folder came from (None: no readable results)."""
+    try:
+        return int(json.loads((folder / "results.json").read_text())["transport"]["system"]["n_replicas"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def _species(spec: StudySpec, point: StatePointSpec) -> SpeciesSpec:
