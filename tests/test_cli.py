@@ -54,8 +54,9 @@ def test_analyze_reproduces_random_walker_answers(walkers_on_disk, tmp_path):
 
 def test_analyze_with_replicas_and_fixed_window(walkers_on_disk, tmp_path):
     _, top, traj = walkers_on_disk
-    result = invoke("analyze", top, traj, traj, "--cation", "type 1", "--anion", "type 2", "--temperature", 300,
-                    "--fit-window", 4, 40, "--out", tmp_path, "--no-figures")
+    other = write(build("walkers", n_pairs=100, n_frames=1500, n_solvent=40, seed=22).universe, tmp_path / "r2")[1]
+    result = invoke("analyze", top, traj, other, "--cation", "type 1", "--anion", "type 2", "--solvent", "type 3",
+                    "--temperature", 300, "--fit-window", 4, 40, "--out", tmp_path, "--no-figures")
     assert result.exit_code == 0, result.output
     table = pd.read_csv(tmp_path / "quantities.csv")
     assert {"replicas(2)", "replica-mean L", "window"} <= set(table.method)

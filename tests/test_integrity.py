@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 from synthetic import build, write
 
-from ionscale import Electrolyte
+from ionscale import Electrolyte, IonscaleError
+from ionscale.pipeline import Options, analyse
 from ionscale.store import INTEGRITY_KEY, DamagedStoreError, TransportStore, scan
 
 
@@ -77,3 +78,53 @@ def test_cache_key_sees_content_not_only_size_and_time(tmp_path):
     new = scan(es)
     assert not np.array_equal(new.positions_nm, old.positions_nm)
     assert np.array_equal(new.positions_nm, scan(es, cache=False).positions_nm)
+
+
+def _walkers(folder, seed=2, n_solvent=0):
+    return write(build("walkers", n_pairs=10, n_frames=40, n_solvent=n_solvent, seed=seed).universe, folder)
+
+
+def test_timestep_contradicting_the_stored_frame_interval_is_refused_unless_forced(tmp_path):
+    """The DCD stores 1 ps between frames; 0.002 (fs typed as ps) would make every D and κ 500× off."""
+    top, traj = _walkers(tmp_path)
+    u = mda.Universe(str(top), str(traj))
+    assert u.trajectory.dt == pytest.approx(1.0, rel=1e-6)
+    wrong = Electrolyte.from_universe(u, cation="type 1", anion="type 2", timestep_ps=0.002)
+    with pytest.raises(IonscaleError, match="0.002 ps, contradicts the 1 ps between frames.*--force-timestep"):
+        scan(wrong, cache=False)
+    same = scan(Electrolyte.from_universe(u, cation="type 1", anion="type 2", timestep_ps=1.0), cache=False)
+    assert same.frame_interval_ps == 1.0
+    forced = Electrolyte.from_universe(u, cation="type 1", anion="type 2", timestep_ps=0.002, force_timestep=True)
+    assert scan(forced, cache=False).frame_interval_ps == 0.002
+
+
+def test_explicit_solvent_left_out_of_every_species_is_refused_by_name(tmp_path):
+    """5 solvent dimers (10 atoms of type 3) and no solvent selection: the 'solvent frame' would be the lab frame."""
+    top, traj = _walkers(tmp_path, n_solvent=5)
+    u = mda.Universe(str(top), str(traj))
+    with pytest.raises(IonscaleError, match=r"10 atoms \(33 % of the system, 5 molecules; types 3; e\.g\. atom index 20\) "
+                                            r"belong to no species.*--solvent 'type 3'"):
+        Electrolyte.from_universe(u, cation="type 1", anion="type 2")
+    with pytest.warns(UserWarning, match="10 atoms .* belong to no species"):
+        es = Electrolyte.from_universe(u, cation="type 1", anion="type 2", allow_unassigned=True)
+    assert any("not in the solvent frame" in n for n in es.notes)
+    assert Electrolyte.from_universe(u, cation="type 1", anion="type 2", solvent="type 3").has_solvent
+
+
+def test_the_same_trajectory_twice_is_not_two_replicas(tmp_path):
+    top, traj = _walkers(tmp_path / "a")
+    copy = tmp_path / "copy" / "traj.dcd"
+    copy.parent.mkdir()
+    shutil.copy(traj, copy)
+    other = _walkers(tmp_path / "b", seed=5)[1]
+
+    def electrolyte(path):
+        return Electrolyte.from_universe(mda.Universe(str(top), str(path)), cation="type 1", anion="type 2")
+    options = Options(structure=False, mesoscale=False)
+    for twin in (traj, copy):
+        with pytest.raises(IonscaleError, match="replicas 1 and 3 are the same trajectory"):
+            analyse([electrolyte(traj), electrolyte(other), electrolyte(twin)], 300.0, options, cache=False)
+    syn = build("walkers", n_pairs=10, n_frames=40, seed=2)
+    es = Electrolyte.from_universe(syn.universe, cation=syn.cation, anion=syn.anion)
+    with pytest.raises(IonscaleError, match="replicas 1 and 2 are the same trajectory \\(an in-memory"):
+        analyse([es, es], 300.0, options, cache=False)

@@ -67,7 +67,7 @@ def test_bad_selections_are_refused_clearly(kwargs, message):
 
 def test_non_neutral_can_proceed_when_asked():
     es = Electrolyte.from_universe(_bare_universe(), cation="name LI", anion="name CL and index 2",
-                                   allow_non_neutral=True)
+                                   allow_non_neutral=True, allow_unassigned=True)
     assert any("net formal charge of +1" in n for n in es.notes)
 
 

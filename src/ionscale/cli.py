@@ -6,6 +6,7 @@ with status 2.
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 import warnings
@@ -14,6 +15,7 @@ from typing import List, Optional, Tuple
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -57,7 +59,11 @@ def run_safely(fn):
     try:
         return fn()
     except IonscaleError as err:
-        err_console.print(f"[bold red]error:[/] {err}")
+        err_console.print(f"[bold red]error:[/] {escape(str(err))}")
+        raise typer.Exit(2)
+    except OSError as err:  # the system refused a read or write: a full disk, a missing permission, ...
+        err_console.print(f"[bold red]error:[/] {escape(str(err))}. Nothing was written for the unfinished step; "
+                          "free space or fix the permission, then run the command again")
         raise typer.Exit(2)
     except KeyboardInterrupt:
         err_console.print("[yellow]interrupted: nothing was written for the unfinished step[/]")
@@ -73,16 +79,16 @@ def print_summary(result, title: str) -> None:
     table = Table(title=title, show_lines=False)
     summary = result.summary()
     for col in summary.columns:
-        table.add_column(col, justify="right" if col == "value" else "left")
+        table.add_column(escape(str(col)), justify="right" if col == "value" else "left")
     for row in summary.itertuples(index=False):
-        table.add_row(*map(str, row))
+        table.add_row(*(escape(str(v)) for v in row))
     console.print(table)
     window = result.window
     console.print(f"fit window {window['start_ps']:g}–{window['end_ps']:g} ps"
                   + ("" if window["found"] else f" [yellow](not diffusive: max |γ−1| = "
                                                  f"{window['max_gamma_deviation']:.2f})[/]"))
     for note in result.notes:
-        console.print(f"[dim]note: {note}[/]")
+        console.print(f"[dim]note: {escape(note)}[/]")
 
 
 @app.command()
@@ -112,7 +118,8 @@ def species(
 def analyze(
     topology: Path = typer.Argument(..., help="Topology with masses and charges (TPR, PSF, PRMTOP, LAMMPS data, ...)."),
     trajectories: List[Path] = typer.Argument(..., help="Trajectories; several = independent replicas of one state point."),
-    cation: str = typer.Option(..., help="Selection of the cation molecules, optionally LABEL=SELECTION."),
+    cation: List[str] = typer.Option(..., help="Selection of the cation molecules, optionally LABEL=SELECTION "
+                                                "(one cation species)."),
     anion: List[str] = typer.Option(..., help="Selection of an anion species ([LABEL=]SELECTION); repeat for several."),
     solvent: List[str] = typer.Option([], help="Selection of a solvent species ([LABEL=]SELECTION); repeat for several; "
                                                "none = implicit solvent."),
@@ -122,6 +129,10 @@ def analyze(
     blocks: int = typer.Option(5, help="Blocks for error bars of a single trajectory (replicas are used when given)."),
     out: Path = typer.Option(Path("ionscale-results"), help="Output folder."),
     timestep: Optional[float] = typer.Option(None, help="Time between stored frames in ps, for files without times."),
+    force_timestep: bool = typer.Option(False, help="Use --timestep although the trajectory stores another frame "
+                                                    "interval (refused otherwise)."),
+    allow_unassigned: bool = typer.Option(False, help="Proceed although atoms belong to no species and no solvent "
+                                                      "is selected (the solvent frame is then the lab frame)."),
     valence: List[str] = typer.Option([], help="Override a valence: LABEL=Z (e.g. anion=-1); repeatable."),
     center: List[str] = typer.Option([], help="Track LABEL's molecules by the centre of mass of SELECTION: "
                                               "LABEL=SELECTION; repeatable."),
@@ -175,21 +186,28 @@ def analyze(
     from .system import Electrolyte
 
     def body():
+        if len(cation) > 1:
+            raise IonscaleError(f"--cation given {len(cation)} times ({', '.join(map(repr, cation))}): the analysis "
+                                "takes exactly one cation species; give one --cation (repeat --anion or --solvent "
+                                "for several of those)")
+        check_output_folder(out)
+        old_files = {p.name for p in out.iterdir()} if out.is_dir() else set()
         options = Options(transport=transport, structure=structure, mesoscale=mesoscale, epsilon_r=epsilon_r,
                           donors=key_values(donors, "--donors"), cutoffs=key_values(cutoff, "--cutoff", float),
                           fit=fit_window, n_blocks=blocks, start=start, stop=stop, step=step,
                           cluster_contacts=cluster_contacts, cluster_atoms=cluster_atoms,
                           cluster_cutoff_nm=cluster_cutoff_nm, cluster_carrier=cluster_carrier,
                           carrier_lag_ps=carrier_lag_ps, szz_k_max_nm_inv=szz_k_max_nm_inv)
-        selections = dict(cation=labelled([cation], "cation"), anion=labelled(anion, "anion"),
+        selections = dict(cation=labelled(cation, "cation"), anion=labelled(anion, "anion"),
                           solvent=labelled(solvent, "solvent") if solvent else None)
         system = dict(valences=key_values(valence, "--valence", int), centers=key_values(center, "--center"),
-                      allow_non_neutral=allow_non_neutral, timestep_ps=timestep)
-        replicas = [Electrolyte.from_universe(open_universe(topology, [t], topology_format=topology_format,
-                                                           format=format), **selections, **system)
-                    for t in trajectories]
+                      allow_non_neutral=allow_non_neutral, timestep_ps=timestep, force_timestep=force_timestep,
+                      allow_unassigned=allow_unassigned)
         with progress_bar() as bar, warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
+            replicas = [Electrolyte.from_universe(open_universe(topology, [t], topology_format=topology_format,
+                                                               format=format), **selections, **system)
+                        for t in trajectories]
             tasks = {}
 
             def report(label, done, total):
@@ -203,7 +221,7 @@ def analyze(
         shown = {str(w.message) for w in caught if "no diffusive window" not in str(w.message)
                  and issubclass(w.category, UserWarning) and "ionscale" in (w.filename or "")}
         for message in shown | set(notes):
-            err_console.print(f"[yellow]warning:[/] {message}")
+            err_console.print(f"[yellow]warning:[/] {escape(message)}")
         for result in results:
             if result.section == "transport":
                 print_summary(result, f"transport at {temperature:g} K — {len(replicas)} trajectory(ies)")
@@ -211,16 +229,36 @@ def analyze(
                 print_table(result.summary(), {"structure": "solvation structure",
                                                "mesoscale": "clusters and screening"}[result.section])
         written = write_analysis(out, results, figures=figures)
-        console.print(f"wrote {', '.join(p.name for p in written)} in {out}/")
+        console.print(f"wrote {', '.join(p.name for p in written)} in {escape(str(out))}/")
+        replaced, stale = old_files & {p.name for p in written}, old_files - {p.name for p in written}
+        if replaced:
+            err_console.print(f"[yellow]warning:[/] {escape(str(out))} held results of an earlier run: "
+                              f"{len(replaced)} file(s) replaced")
+        if stale:
+            err_console.print(f"[yellow]warning:[/] {escape(str(out))} still holds files of an earlier run that this "
+                              f"run did not write: {escape(', '.join(sorted(stale)))}; delete them or use a new --out")
     run_safely(body)
+
+
+def check_output_folder(out: Path) -> None:
+    """Refuse an output folder that cannot be written, before any work is done (nothing is created)."""
+    if out.exists() and not out.is_dir():
+        raise IonscaleError(f"--out {out} is a file, not a folder: give a folder path")
+    existing = out
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise IonscaleError(f"--out {out}: {existing} is a file, so the folder cannot be made there")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise IonscaleError(f"--out {out}: {existing} is not writable; choose a folder you can write to")
 
 
 def print_table(frame, title: str) -> None:
     table = Table(title=title)
     for col in frame.columns:
-        table.add_column(str(col))
+        table.add_column(escape(str(col)))
     for row in frame.itertuples(index=False):
-        table.add_row(*map(str, row))
+        table.add_row(*(escape(str(v)) for v in row))
     console.print(table)
 
 
@@ -257,18 +295,18 @@ def run_study_command(spec, out: Path, scheduler: Optional[str], workers: int) -
             seen.add(name)
             bar.update(task, completed=len(seen))
             colour = "red" if status.startswith("failed") else "green"
-            bar.console.print(f"[{colour}]{name}[/]: {status}")
+            bar.console.print(f"[{colour}]{escape(name)}[/]: {escape(status)}")
         outcome = run_study(spec, out, client=client, on_event=on_event)
     for message in dict.fromkeys(str(w.message) for w in caught if "ionscale" in (w.filename or "")):
-        err_console.print(f"[yellow]warning:[/] {message}")
+        err_console.print(f"[yellow]warning:[/] {escape(message)}")
     console.print(f"{len(outcome.computed)} task(s) computed, "
                   f"{sum(v == 'cached' for v in outcome.tasks.values())} found done, {len(outcome.failed)} failed")
     if (out / "study.csv").exists():
         print_table(study_summary(out), f"{spec.name} at {spec.temperature:g} K")
         onset = study_percolation_onset(out)
         if onset is not None:
-            console.print(f"percolation onset: {onset['text']}")
-    console.print(f"results in {out}/")
+            console.print(f"percolation onset: {escape(onset['text'])}")
+    console.print(f"results in {escape(str(out))}/")
     if outcome.failed:
         raise typer.Exit(1)
 

@@ -96,6 +96,12 @@ class Options:
                                 "cluster carrier")
         if self.carrier_lag_ps is not None and not self.carrier_lag_ps > 0:
             raise IonscaleError(f"the carrier lag must be a positive time in ps, got {self.carrier_lag_ps}")
+        for name in ("start", "stop", "step"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, (int, np.integer)) or isinstance(value, bool)):
+                raise IonscaleError(f"{name} is a frame index: a whole number, got {value!r}")
+        if self.step is not None and self.step < 1:
+            raise IonscaleError(f"step must be 1 or more (every STEP-th frame), got {self.step}")
         if not self.szz_k_max_nm_inv > 0:
             raise IonscaleError(f"the largest |k| of S_ZZ must be positive, in nm⁻¹; got {self.szz_k_max_nm_inv}")
 
@@ -129,6 +135,8 @@ def analyse(electrolytes: Sequence[Electrolyte], temperature: float, options: Op
             progress: Callable[[str, int, int], None] | None = None) -> tuple[list, list]:
     """Analyse the replicas of one state point. Returns (results, notes): the results follow the protocol
     of :mod:`ionscale.output` (transport first, then structure)."""
+    check_temperature(temperature)
+    refuse_duplicate_replicas(electrolytes)
     notes: list = []
     analyses = structure_analyses(electrolytes, options, notes)
     stores = []
@@ -151,6 +159,36 @@ def analyse(electrolytes: Sequence[Electrolyte], temperature: float, options: Op
             notes.append("clusters and screening are those of replica 1")
         results.append(_mesoscale(electrolytes[0], stores[0], temperature, results, options, notes))
     return results, notes
+
+
+#: the lowest temperature accepted, K: MD electrolytes run at hundreds of K; a value below 1 K is a slip
+#: (a unit, a typo) and, near 0, k_B·T underflows the conversions
+MIN_TEMPERATURE_K = 1.0
+
+
+def check_temperature(temperature: float) -> None:
+    """Refuse a temperature that is not a finite number of kelvin of at least :data:`MIN_TEMPERATURE_K`."""
+    if not (isinstance(temperature, (int, float, np.floating)) and np.isfinite(temperature)
+            and temperature >= MIN_TEMPERATURE_K):
+        raise IonscaleError(f"the temperature must be a finite number of kelvin, at least {MIN_TEMPERATURE_K:g} K "
+                            f"(the simulation's thermostat temperature), got {temperature!r}")
+
+
+def refuse_duplicate_replicas(electrolytes: Sequence[Electrolyte]) -> None:
+    """Refuse replicas that are the same trajectory (the same file twice, a link or a copy of it, or
+    one in-memory trajectory twice): they are not independent, and their spread — the error bar —
+    would be exactly zero."""
+    from .store import trajectory_fingerprint
+    seen: dict = {}
+    for k, es in enumerate(electrolytes):
+        key = trajectory_fingerprint(es.universe)
+        if key in seen:
+            first = seen[key]
+            files = getattr(es.universe.trajectory, "filename", None) or "an in-memory trajectory"
+            raise IonscaleError(f"replicas {first + 1} and {k + 1} are the same trajectory ({files}): replicas must "
+                                "be independent runs, or the error bar is a spread of identical copies (zero). "
+                                "Give each trajectory once; for one trajectory the error bars come from blocks.")
+        seen[key] = k
 
 
 def collectors(electrolyte: Electrolyte, structure, options: Options) -> list:

@@ -378,7 +378,13 @@ def _timesteps(traj, frames: np.ndarray, current: int | None):
     frames are read on sequentially (a seek per frame costs about a tenth of an XTC frame's decoding),
     others by index."""
     for frame in frames:
-        ts = traj.next() if current is not None and frame == current + 1 else traj[frame]
+        try:
+            ts = traj.next() if current is not None and frame == current + 1 else traj[frame]
+        except (OSError, EOFError, StopIteration) as err:  # a file cut short or damaged at this frame
+            raise IonscaleError(
+                f"frame {frame} of the trajectory cannot be read ({type(err).__name__}: {err}): the file is cut "
+                f"short or damaged (e.g. a run stopped while writing). Analyse the frames before it (stop={frame}, "
+                f"--stop {frame}) or use an intact copy") from None
         current = frame
         yield ts
 
@@ -459,14 +465,30 @@ def _leading_points(points: np.ndarray, n: int) -> np.ndarray:
     return packed.reshape(n_frames, n, dims)
 
 
-def _frame_times(universe, frames: np.ndarray, timestep_ps: float | None) -> np.ndarray | None:
-    """Times in ps from the user's timestep, or None to take them from the reader (checked to exist)."""
-    if timestep_ps is not None:
-        return (frames - frames[0]) * float(timestep_ps)
+#: a user's timestep may differ this much (relative) from the frame interval a trajectory stores
+#: (single-precision times and unit conversions of DCD headers differ by ~1e-7)
+TIMESTEP_TOLERANCE = 1e-4
+
+
+def _frame_times(universe, frames: np.ndarray, timestep_ps: float | None,
+                 force_timestep: bool = False) -> np.ndarray | None:
+    """Times in ps from the user's timestep, or None to take them from the reader (checked to exist).
+
+    A timestep that contradicts the frame interval the trajectory stores is refused unless forced: it
+    would scale every D, L_ij and κ by the ratio (a wrong unit, e.g. fs for ps, gives factors of 1000)."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        universe.trajectory.dt
-    if any("dt information" in str(w.message) for w in caught):
+        stored = universe.trajectory.dt
+    has_times = not any("dt information" in str(w.message) for w in caught)
+    if timestep_ps is not None:
+        if has_times and not force_timestep and abs(timestep_ps - stored) > TIMESTEP_TOLERANCE * abs(stored):
+            raise IonscaleError(
+                f"the timestep given, {timestep_ps:g} ps, contradicts the {stored:g} ps between frames that the "
+                "trajectory stores (every D, L_ij and κ would be off by their ratio). Drop the timestep to use "
+                "the stored times, or force yours if the stored times are wrong (force_timestep=True, "
+                "--force-timestep)")
+        return (frames - frames[0]) * float(timestep_ps)
+    if not has_times:
         raise IonscaleError(
             "the trajectory carries no time information (e.g. a LAMMPS dump); give the time between "
             "stored frames: timestep_ps=... in Python, --timestep PS on the command line")
@@ -507,7 +529,7 @@ def scan(electrolyte: Electrolyte, *, start: int | None = None, stop: int | None
     if len(frames) < MIN_FRAMES:
         raise IonscaleError(f"only {len(frames)} frame(s) selected; transport needs at least {MIN_FRAMES} "
                             "(and many more for a diffusive regime): use a longer trajectory or a smaller step")
-    times = _frame_times(universe, frames, electrolyte.timestep_ps)
+    times = _frame_times(universe, frames, electrolyte.timestep_ps, electrolyte.force_timestep)
     weights = tracked_points(electrolyte, solvent_weighting) if transport else None
     settings = {"frames": [int(frames[0]), int(frames[-1]), len(frames)], "timestep_ps": electrolyte.timestep_ps,
                 "solvent_weighting": solvent_weighting, "collectors": {c.name: c.key for c in collectors}}
@@ -529,7 +551,7 @@ def scan(electrolyte: Electrolyte, *, start: int | None = None, stop: int | None
     chunks, increments = _run_chunks(universe, weights, first_atom, frames, collectors, backend, n_workers,
                                      progress)
     time_ps = np.concatenate([c.time_ps for c in chunks]) if times is None else times
-    time_ps = _uniform_times(time_ps - time_ps[0])
+    time_ps = _uniform_times(time_ps)
     positions_nm = system_com_nm = solvent_com_nm = None
     if transport:
         points = _points_nm(increments)
@@ -669,18 +691,25 @@ def _dask_scheduler():
 
 
 def _uniform_times(time_ps: np.ndarray) -> np.ndarray:
-    """Check that frames are evenly spaced and return the exact grid k·Δt.
+    """Check that frames (times in ps as stored) are evenly spaced and return the exact grid k·Δt from 0.
 
-    Formats that store times in single precision (DCD, XTC) add ~1e-7 relative noise to Δt; it is
-    rounded to 6 significant digits so that a window such as 5–50 ps selects the same lags whatever
-    the file format."""
+    Formats that store times in single precision (XTC, TRR) round each time to half a float32 spacing
+    at its magnitude — at t = 1e5 ps that is 0.004 ps — so two intervals may differ by up to two such
+    spacings without any irregularity; beyond that (and 1e-5 of Δt) the frames are refused. Δt, the
+    mean interval, is then known to within that rounding over the frame count (and 1e-7 of itself); it
+    is given the fewest significant digits (at most 6) that stay within it, so that a window such as
+    5–50 ps selects the same lags whatever the file format and a 0.1 ps interval stays 0.1 ps."""
     dt = np.diff(time_ps)
-    if not (dt > 0).all() or np.ptp(dt) > 1e-5 * abs(dt.mean()):
+    rounding = 2.0 * float(np.spacing(np.float32(np.abs(time_ps).max())))
+    if not (dt > 0).all() or np.ptp(dt) > max(1e-5 * abs(dt.mean()), 1.01 * rounding):
         raise IonscaleError(
             f"frames are not evenly spaced in time (intervals from {dt.min():g} to {dt.max():g} ps); "
             "the correlation functions need a uniform interval. Concatenate compatible files, select a "
             "regular stride (step=...), or give timestep_ps=... if the stored times are wrong.")
-    interval = float(f"{dt.mean():.6g}")
+    mean = (time_ps[-1] - time_ps[0]) / len(dt)
+    known_to = rounding / len(dt) + 1e-7 * abs(mean)
+    interval = next((c for c in (float(f"{mean:.{d}g}") for d in range(1, 7)) if abs(c - mean) <= known_to),
+                    float(f"{mean:.6g}"))
     return np.arange(len(time_ps)) * interval
 
 
@@ -715,6 +744,15 @@ def _trajectory_files(universe) -> list[str]:
     traj = universe.trajectory
     names = getattr(traj, "filenames", None) or [getattr(traj, "filename", None)]
     return [str(n) for n in names if n is not None and os.path.exists(str(n))]
+
+
+def trajectory_fingerprint(universe) -> tuple:
+    """What makes two trajectories the same: per file its size and sampled content hash (the same file
+    under another name, a link or a copy give the same fingerprint); an in-memory trajectory is itself."""
+    files = _trajectory_files(universe)
+    if not files:
+        return ("memory", id(universe.trajectory))
+    return tuple((os.path.getsize(f), content_sample_hash(f)) for f in files)
 
 
 def _cache_path(electrolyte: Electrolyte, weights: sp.csr_matrix | None, settings: dict, cache) -> Path | None:

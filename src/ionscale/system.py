@@ -225,22 +225,26 @@ class Electrolyte:
     species : sequence of Species
     timestep_ps : float, optional
         Time between stored frames in ps, for trajectories that carry no time (e.g. LAMMPS dumps).
+    force_timestep : bool
+        Use ``timestep_ps`` although the trajectory stores another frame interval (else refused).
     notes : list of str
         What the constructor assumed (scaled charges, molecule definition, ...), for the report.
     """
 
     def __init__(self, universe, species: Sequence[Species], *, timestep_ps: float | None = None,
-                 notes: Sequence[str] = ()):
+                 force_timestep: bool = False, notes: Sequence[str] = ()):
         self.universe = universe
         self.species = list(species)
         self.timestep_ps = timestep_ps
+        self.force_timestep = force_timestep
         self.notes = list(notes)
 
     # -- construction -------------------------------------------------------------------------
     @classmethod
     def from_universe(cls, universe, cation: Selections, anion: Selections, solvent: Selections = None, *,
                       valences: Mapping[str, int] | None = None, centers: Mapping[str, str] | None = None,
-                      allow_non_neutral: bool = False, timestep_ps: float | None = None) -> "Electrolyte":
+                      allow_non_neutral: bool = False, timestep_ps: float | None = None,
+                      force_timestep: bool = False, allow_unassigned: bool = False) -> "Electrolyte":
         """Define species by MDAnalysis selections.
 
         Parameters
@@ -257,7 +261,15 @@ class Electrolyte:
         allow_non_neutral : bool
             Proceed although the formal charges of the ions do not sum to zero.
         timestep_ps : float, optional
-            Time between frames in ps; required when the trajectory carries no time information.
+            Time between frames in ps; required when the trajectory carries no time information. When
+            the trajectory stores times, a different ``timestep_ps`` is refused unless ``force_timestep``.
+        force_timestep : bool
+            Let ``timestep_ps`` override the frame interval the trajectory stores.
+        allow_unassigned : bool
+            Proceed although atoms belong to no species while no solvent is selected. Such atoms (an
+            explicit solvent forgotten in the selections) count in the barycentre but the "solvent frame"
+            becomes the lab frame, as for an implicit solvent — wrong when they are a moving solvent.
+            Without a solvent selection this is refused unless allowed; with one, it is noted and warned.
         """
         roles = {"cation": _named(cation, "cation"), "anion": _named(anion, "anion"),
                  "solvent": _named(solvent, "solvent")}
@@ -305,7 +317,10 @@ class Electrolyte:
                 "(valences={...}), or pass allow_non_neutral=True (--allow-non-neutral) to proceed anyway.")
         if net != 0:
             notes.append(f"the ions carry a net formal charge of {net:+d} e (allowed by the user)")
-        return cls(universe, species, timestep_ps=timestep_ps, notes=notes)
+        if not taken.all():
+            _unassigned(universe, np.flatnonzero(~taken), mol, any(s.role == "solvent" for s in species),
+                        allow_unassigned, notes)
+        return cls(universe, species, timestep_ps=timestep_ps, force_timestep=force_timestep, notes=notes)
 
     # -- views -------------------------------------------------------------------------------
     @property
@@ -338,6 +353,41 @@ class Electrolyte:
     def __repr__(self) -> str:
         body = "\n  ".join(repr(s) for s in self.species)
         return f"Electrolyte({len(self.universe.atoms)} atoms, {len(self.universe.trajectory)} frames)\n  {body}"
+
+
+def _unassigned(universe, indices: np.ndarray, mol: np.ndarray, has_solvent: bool, allowed: bool,
+                notes: list) -> None:
+    """Atoms in no species: refused without a solvent selection (the solvent frame would silently be the
+    lab frame), else noted and warned; the message names them and suggests a selection."""
+    import warnings
+    atoms = universe.atoms[indices]
+    share = len(indices) / len(universe.atoms)
+    field = "type" if hasattr(atoms, "types") else "name"
+    kinds = sorted(set(map(str, atoms.types if field == "type" else atoms.names)))
+    resnames = sorted(set(map(str, atoms.resnames))) if hasattr(atoms, "resnames") else []
+    what = (f"{len(indices)} atoms ({100 * share:.0f} % of the system, {len(np.unique(mol[indices]))} molecules; "
+            f"{'resnames ' + ' '.join(resnames[:10]) + ', ' if resnames and all(resnames) else ''}"
+            f"{field}s {' '.join(kinds[:20])}{' ...' if len(kinds) > 20 else ''}; e.g. atom index "
+            f"{indices[0]}) belong to no species")
+    hint = "select them as solvent (solvent=..., --solvent SELECTION)"
+    for selection in ([f"resname {' '.join(resnames)}"] if resnames and all(resnames) else []) + \
+            [f"{field} {' '.join(kinds)}"]:
+        try:
+            exact = np.array_equal(np.sort(universe.select_atoms(selection).indices), np.sort(indices))
+        except Exception:  # noqa: BLE001 — a suggestion only; MDAnalysis raises many types
+            exact = False
+        if exact:
+            hint = f"select them as solvent (solvent={selection!r}, --solvent {selection!r})"
+            break
+    if not has_solvent and not allowed:
+        raise IonscaleError(
+            f"{what}, and no solvent is selected: the 'solvent frame' would be the lab frame, as for an implicit "
+            f"solvent, which is wrong if they are an explicit solvent. {hint.capitalize()}, or pass "
+            "allow_unassigned=True (--allow-unassigned) if they are not a solvent that moves.")
+    message = (f"{what}; they count in the barycentre but not in the solvent frame"
+               + ("" if has_solvent else " (the lab frame, as for an implicit solvent)") + f" — to include them, {hint}")
+    notes.append(message)
+    warnings.warn(message, stacklevel=3)
 
 
 def _build_species(universe, label, role, selection, mol, atoms_per_molecule, masses, charges,

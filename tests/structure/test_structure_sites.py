@@ -57,7 +57,7 @@ def test_molecular_cation_needs_a_site():
     u = hand_built_universe()
     # the solvent S (O −0.4, C +0.4) as a "cation" of two atoms, with the A anions
     es = Electrolyte.from_universe(u, cation={"S": "resname S"}, anion={"A": "resname A"}, valences={"S": 1},
-                                   allow_non_neutral=True, timestep_ps=1.0)
+                                   allow_non_neutral=True, allow_unassigned=True, timestep_ps=1.0)
     with pytest.raises(IonscaleError, match="binding site"):
         find_sites(es)
     sites = find_sites(es, cation_site="name C")

@@ -1,0 +1,181 @@
+"""Faults a user meets give a message, not a traceback, and never silently wrong numbers (issue 16):
+cut trajectories, single-precision times, wrong options, unwritable outputs, rich markup."""
+
+import gc
+import os
+import sys
+
+import MDAnalysis as mda
+import numpy as np
+import pytest
+from synthetic import build, write
+from typer.testing import CliRunner
+
+from ionscale import Electrolyte, IonscaleError
+from ionscale.cli import app
+from ionscale.io import open_universe
+from ionscale.store import scan
+
+runner = CliRunner()
+FAST = ["--cation", "type 1", "--anion", "type 2", "--no-figures", "--no-structure", "--no-mesoscale", "--blocks", 2]
+
+
+def invoke(*args):
+    return runner.invoke(app, [str(a) for a in args], catch_exceptions=False)
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    """A 200-frame random-walker run on disk as LAMMPS data + DCD, and the same frames as XTC."""
+    folder = tmp_path_factory.mktemp("walkers")
+    top, dcd = write(build("walkers", n_pairs=10, n_frames=200, seed=2).universe, folder)
+    u = mda.Universe(str(top), str(dcd))
+    xtc = folder / "traj.xtc"
+    with mda.Writer(str(xtc), len(u.atoms)) as w:
+        for _ in u.trajectory:
+            w.write(u.atoms)
+    return top, dcd, xtc
+
+
+def test_truncated_xtc_is_a_message_naming_the_frame(run, tmp_path):
+    top, _, xtc = run
+    cut = tmp_path / "cut.xtc"
+    cut.write_bytes(xtc.read_bytes()[:xtc.stat().st_size // 3])
+    es = Electrolyte.from_universe(open_universe(top, [cut]), cation="type 1", anion="type 2")
+    with pytest.raises(IonscaleError, match=r"frame \d+ of the trajectory cannot be read.*cut short.*--stop \d+"):
+        scan(es, cache=False)
+    result = invoke("analyze", top, cut, *FAST, "--temperature", 300, "--out", tmp_path / "out", "--no-cache")
+    assert result.exit_code == 2 and "cannot be read" in result.output and "Traceback" not in result.output
+
+
+def test_dcd_cut_mid_frame_warns(run, tmp_path):
+    top, dcd, _ = run
+    cut = tmp_path / "cut.dcd"
+    raw = dcd.read_bytes()
+    cut.write_bytes(raw[:len(raw) - 320 - 100])  # 20 atoms: 320 bytes a frame; 220 bytes of frame 198 remain
+    with pytest.warns(UserWarning, match="ends in part of a frame \\(220 of the 320 bytes of frame 198\\)"):
+        u = open_universe(top, [cut])
+    assert u.trajectory.n_frames == 198
+    result = invoke("analyze", top, cut, *FAST, "--temperature", 300, "--out", tmp_path / "out", "--no-cache")
+    assert result.exit_code == 0 and "ends in part of a frame" in result.output
+
+
+def test_garbage_dcd_gives_the_message_and_no_teardown_traceback(run, tmp_path):
+    """MDAnalysis' reader ``__del__`` used to print an AttributeError traceback after the message."""
+    top, _, _ = run
+    garbage = tmp_path / "garbage.dcd"
+    garbage.write_bytes(np.random.default_rng(0).bytes(5000))
+    seen = []
+    previous, sys.unraisablehook = sys.unraisablehook, seen.append
+    try:
+        with pytest.raises(IonscaleError, match="cannot read"):
+            open_universe(top, [garbage])
+        gc.collect()
+    finally:
+        sys.unraisablehook = previous
+    assert seen == []
+
+
+def test_xtc_times_rounded_to_single_precision_are_evenly_spaced(run, tmp_path):
+    """XTC stores times as float32: frames 0.1 ps apart from t = 10⁵ ps are 0.09375 or 0.1015625 ps apart
+    once rounded (spacing 1/128 ps); the same frames must give the same store as the DCD, with Δt = 0.1 ps."""
+    top, dcd, _ = run
+    u = mda.Universe(str(top), str(dcd))
+    late = tmp_path / "late.xtc"
+    with mda.Writer(str(late), len(u.atoms)) as w:
+        for ts in u.trajectory:
+            ts.time = 100000.0 + ts.frame * 0.1
+            w.write(u.atoms)
+    times = np.array([ts.time for ts in mda.Universe(str(top), str(late)).trajectory])
+    assert np.ptp(np.diff(times)) > 1e-3  # really rounded
+    es = Electrolyte.from_universe(open_universe(top, [late]), cation="type 1", anion="type 2")
+    st = scan(es, cache=False)
+    assert st.frame_interval_ps == 0.1 and st.time_ps[-1] == pytest.approx(19.9, rel=1e-12)
+    ref = scan(Electrolyte.from_universe(u, cation="type 1", anion="type 2"), cache=False)
+    np.testing.assert_allclose(st.positions_nm, ref.positions_nm, atol=2e-3)  # XTC keeps 0.001 nm
+
+
+def test_irregular_frames_are_still_refused(run, tmp_path):
+    top, dcd, _ = run
+    u = mda.Universe(str(top), str(dcd))
+    odd = tmp_path / "odd.xtc"
+    with mda.Writer(str(odd), len(u.atoms)) as w:
+        for ts in u.trajectory:
+            ts.time = ts.frame * 1.0 + (0.5 if ts.frame == 100 else 0.0)
+            w.write(u.atoms)
+    es = Electrolyte.from_universe(open_universe(top, [odd]), cation="type 1", anion="type 2")
+    with pytest.raises(IonscaleError, match="not evenly spaced"):
+        scan(es, cache=False)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--step", 0], "step must be 1 or more"),
+    (["--temperature", "inf"], "finite number of kelvin"),
+    (["--temperature", 1e-300], "at least 1 K"),
+    (["--cation", "type 1"], "--cation given 2 times"),
+    (["--timestep", 0.002], "0.002 ps, contradicts the 1 ps"),
+])
+def test_bad_options_are_messages(run, tmp_path, args, message):
+    top, dcd, _ = run
+    temperature = [] if "--temperature" in args else ["--temperature", 300]
+    result = invoke("analyze", top, dcd, *FAST, *temperature, *args, "--out", tmp_path / "out", "--no-cache")
+    assert result.exit_code == 2 and message in " ".join(result.output.split()), result.output
+    assert "Traceback" not in result.output and not (tmp_path / "out").exists()
+
+
+def test_unwritable_out_is_refused_before_the_analysis(run, tmp_path, monkeypatch):
+    top, dcd, _ = run
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    for out, message in ((blocker, "is a file, not a folder"), (blocker / "sub", "is a file, so the folder")):
+        result = invoke("analyze", top, dcd, *FAST, "--temperature", 300, "--out", out)
+        text = " ".join(result.output.split())
+        assert result.exit_code == 2 and message in text and "Traceback" not in text
+    if os.geteuid() != 0:  # root writes anywhere: only the check above applies
+        locked = tmp_path / "locked"
+        locked.mkdir(mode=0o500)
+        result = invoke("analyze", top, dcd, *FAST, "--temperature", 300, "--out", locked / "out")
+        assert result.exit_code == 2 and "not writable" in " ".join(result.output.split())
+
+    def no_analysis(*args, **kwargs):
+        raise AssertionError("the analysis ran before the output folder was checked")
+    monkeypatch.setattr("ionscale.pipeline.analyse", no_analysis)
+    result = invoke("analyze", top, dcd, *FAST, "--temperature", 300, "--out", blocker)
+    assert result.exit_code == 2
+
+
+def test_full_disk_is_a_message(run, tmp_path, monkeypatch):
+    """A write refused by the system (here the results file, as on a full disk) ends in a message."""
+    import errno
+
+    from ionscale import output
+    top, dcd, _ = run
+    real = output.atomic_write
+
+    def full(path, write, binary=False):
+        if path.name == "quantities.csv":
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+        return real(path, write, binary)
+    monkeypatch.setattr(output, "atomic_write", full)
+    result = invoke("analyze", top, dcd, *FAST, "--temperature", 300, "--out", tmp_path / "out", "--no-cache")
+    assert result.exit_code == 2 and "No space left on device" in result.output and "Traceback" not in result.output
+
+
+def test_reused_out_warns_about_files_of_an_earlier_run(run, tmp_path):
+    top, dcd, _ = run
+    out = tmp_path / "out"
+    first = invoke("analyze", top, dcd, *FAST, "--temperature", 300, "--out", out, "--no-cache")
+    assert first.exit_code == 0 and "earlier run" not in first.output
+    (out / "rdf.csv").write_text("from an older analysis with structure\n")
+    again = invoke("analyze", top, dcd, *FAST, "--temperature", 300, "--out", out, "--no-cache")
+    text = " ".join(again.output.split())
+    assert again.exit_code == 0 and "held results of an earlier run: 3 file(s) replaced" in text
+    assert "did not write: rdf.csv" in text
+
+
+def test_square_brackets_in_messages_survive_rich_markup(run, tmp_path):
+    """A selection such as ``[species]`` used to vanish from the message, eaten as a markup tag."""
+    top, dcd, _ = run
+    result = invoke("analyze", top, dcd, "--cation", "[species]", "--anion", "type 2", "--temperature", 300,
+                    "--out", tmp_path / "out")
+    assert result.exit_code == 2 and "'[species]'" in result.output
