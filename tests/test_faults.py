@@ -179,3 +179,78 @@ def test_square_brackets_in_messages_survive_rich_markup(run, tmp_path):
     result = invoke("analyze", top, dcd, "--cation", "[species]", "--anion", "type 2", "--temperature", 300,
                     "--out", tmp_path / "out")
     assert result.exit_code == 2 and "'[species]'" in result.output
+
+
+SLOW_PASS = """
+import sys, time
+sys.path.insert(0, {tests!r})
+from synthetic import build
+from ionscale import Electrolyte
+from ionscale.store import scan
+
+
+class Slow:
+    name, key = "slow", "slow"
+
+    def collect(self, ts):
+        time.sleep(0.05)
+        return {{}}
+
+    def finish(self, frames):
+        return {{}}
+
+
+syn = build("walkers", n_pairs=10, n_frames=600, seed=1)
+es = Electrolyte.from_universe(syn.universe, cation=syn.cation, anion=syn.anion)
+scan(es, cache=False, backend="multiprocessing", n_workers=2, collectors=[Slow()],
+     progress=lambda done, total: print(done, flush=True))
+"""
+
+
+def _children(pid: int) -> list[int]:
+    with open(f"/proc/{pid}/task/{pid}/children") as f:
+        return [int(c) for c in f.read().split()]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.parametrize("sig", ["SIGKILL", "SIGTERM"])
+def test_parallel_pass_workers_die_with_their_parent_and_leave_no_shared_file(tmp_path, sig):
+    """A killed `analyze --workers 2` used to leave its workers running (each holding the trajectory)
+    and its shared pass file in /dev/shm."""
+    import signal
+    import subprocess
+    import time
+    from pathlib import Path
+    script = tmp_path / "slow_pass.py"
+    script.write_text(SLOW_PASS.format(tests=str(Path(__file__).parent)))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            env=env, text=True)
+    try:
+        assert proc.stdout.readline().strip()  # the workers are reading
+        workers = _children(proc.pid)
+        assert len(workers) == 2
+        for pid in workers:
+            with open(f"/proc/{pid}/maps") as f:
+                shared = {line.split(None, 5)[5].strip() for line in f if "ionscale-pass-" in line}
+            assert len(shared) == 1 and all(name.endswith("(deleted)") for name in shared), shared
+        os.kill(proc.pid, getattr(signal, sig))
+        proc.wait(timeout=30)
+        deadline = time.monotonic() + 10
+        while any(map(_alive, workers)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not any(map(_alive, workers))
+        name = Path(shared.pop().removesuffix(" (deleted)"))
+        assert not name.exists()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

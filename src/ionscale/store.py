@@ -25,12 +25,18 @@ memory that the parent maps, so nothing of the trajectory's size is copied back.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import hashlib
 import json
 import mmap
 import multiprocessing
 import os
+import signal
+import sys
 import tempfile
+import threading
+import time
 import warnings
 import zlib
 from concurrent.futures import ProcessPoolExecutor
@@ -624,13 +630,33 @@ def _run_chunks(universe, weights, first_atom, frames, collectors, backend, n_wo
     if path is None:  # no transport, or no room for a shared file: the chunks come back through pipes
         chunks = _run_in_processes(jobs, n_workers, progress, len(frames))
         return chunks, _joined_increments(chunks)
-    try:
+    with _detached(path) as reachable:  # the parent's mapping outlives the file's name; the memory goes with it
         starts = np.cumsum([0] + [len(p) for p in parts[:-1]])
-        shared = [_SharedRows(path, shape, int(first)) for first in starts]
+        shared = [_SharedRows(reachable, shape, int(first)) for first in starts]
         chunks = _run_in_processes(jobs, n_workers, progress, len(frames), shared)
-        return chunks, _map_shared(path, shape)
+        return chunks, _map_shared(reachable, shape)
+
+
+@contextlib.contextmanager
+def _detached(path: str):
+    """The shared file ``path`` under a name that dies with this process, deleted at the end.
+
+    A process killed by SIGKILL runs no clean-up, so a named file in /dev/shm would stay behind and
+    hold its memory. On Linux the file is therefore unlinked at once and kept by an open descriptor,
+    which the workers reach as ``/proc/<parent pid>/fd/<fd>``: the kernel frees it when the last
+    process holding it goes, however it ends. Elsewhere the name lives until the pass ends."""
+    fd = os.open(path, os.O_RDWR)
+    through_proc = f"/proc/{os.getpid()}/fd/{fd}"
+    try:
+        if os.path.exists(through_proc):
+            os.unlink(path)
+            yield through_proc
+        else:
+            yield path
     finally:
-        os.unlink(path)  # the parent's mapping stays valid; the memory goes with it
+        os.close(fd)
+        if os.path.exists(path):
+            os.unlink(path)
 
 
 def _joined_increments(chunks: list[_Chunk]) -> np.ndarray | None:
@@ -647,16 +673,18 @@ def _joined_increments(chunks: list[_Chunk]) -> np.ndarray | None:
 def _run_in_processes(jobs: list, n_workers: int, progress: Progress | None, total: int,
                       shared: Sequence[_SharedRows | None] | None = None) -> list[_Chunk]:
     """The chunk jobs in a process pool, each writing its increments into its ``shared`` rows if given;
-    workers report frames read through a queue, so ``progress`` counts frames as the serial pass does."""
+    workers report frames read through a queue, so ``progress`` counts frames as the serial pass does.
+    The workers die with this process, however it ends (:func:`_worker_start`)."""
     shared = shared or [None] * len(jobs)
-    if progress is None:
-        with ProcessPoolExecutor(max_workers=n_workers) as pool:
-            return [f.result() for f in [pool.submit(_scan_chunk, *job, shared=rows)
-                                         for job, rows in zip(jobs, shared)]]
-    with multiprocessing.Manager() as manager, ProcessPoolExecutor(max_workers=n_workers) as pool:
-        queue = manager.Queue()
-        futures = [pool.submit(_scan_chunk, *job, progress=_QueueProgress(queue, k), shared=rows)
+    context = multiprocessing.get_context()
+    queue = context.Queue() if progress is not None else None
+    with ProcessPoolExecutor(max_workers=n_workers, mp_context=context, initializer=_worker_start,
+                             initargs=(os.getpid(), queue)) as pool:
+        futures = [pool.submit(_scan_chunk, *job, shared=rows,
+                               progress=None if queue is None else _QueueProgress(k))
                    for k, (job, rows) in enumerate(zip(jobs, shared))]
+        if queue is None:
+            return [f.result() for f in futures]
         done = [0] * len(jobs)
         while not all(f.done() for f in futures):
             try:
@@ -667,18 +695,51 @@ def _run_in_processes(jobs: list, n_workers: int, progress: Progress | None, tot
             progress(sum(done), total)
         chunks = [f.result() for f in futures]
         progress(total, total)
+        queue.close()
         return chunks
+
+
+#: PR_SET_PDEATHSIG of Linux prctl(2): the signal a process receives when its parent ends
+PR_SET_PDEATHSIG = 1
+#: the progress queue of a worker process (set by :func:`_worker_start`)
+_worker_queue = None
+
+
+def _worker_start(parent: int, queue) -> None:
+    """Start of a pass worker: ask to be killed when the parent process ends, by any means — SIGKILL and
+    SIGTERM included, which leave the parent no chance to stop its pool (Linux: prctl PR_SET_PDEATHSIG;
+    elsewhere a thread that watches the parent's process id) — and keep the progress queue."""
+    global _worker_queue
+    _worker_queue = queue
+    watched = False
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            watched = libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+        except (OSError, AttributeError):
+            watched = False
+    if os.getppid() != parent:  # the parent ended before the request took effect
+        os._exit(1)
+    if not watched:
+        threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
+
+
+def _exit_with_parent(parent: int, interval_s: float = 0.5) -> None:
+    """Poll the parent process id and end this process once the parent has gone (it is re-parented)."""
+    while os.getppid() == parent:
+        time.sleep(interval_s)
+    os._exit(1)
 
 
 class _QueueProgress:
     """Progress callback of a chunk in a worker process: sends (chunk, frames done) about every 1 %."""
 
-    def __init__(self, queue, chunk: int):
-        self.queue, self.chunk = queue, chunk
+    def __init__(self, chunk: int):
+        self.chunk = chunk
 
     def __call__(self, done: int, total: int) -> None:
         if done == total or done % max(1, total // 100) == 0:
-            self.queue.put((self.chunk, done))
+            _worker_queue.put((self.chunk, done))
 
 
 def _dask_scheduler():
