@@ -137,8 +137,13 @@ def test_killed_study_recomputes_only_missing_tasks(tmp_path):
     deadline = time.time() + 120
     while time.time() < deadline and len(list((out / "cache").glob("*.npz"))) < 1:
         time.sleep(0.05)
-    os.killpg(proc.pid, signal.SIGKILL)
+    semaphores = _mapped_semaphores(proc.pid)
+    os.kill(proc.pid, signal.SIGKILL)  # the main process only: its workers and helpers must follow it
     proc.wait()
+    while time.time() < deadline and _session_processes(proc.pid):
+        time.sleep(0.1)
+    assert not _session_processes(proc.pid), "processes of the killed study are still running"
+    assert not [s for s in semaphores if Path(s).exists()], "the killed study left named semaphores in /dev/shm"
     done_before = len(list((out / "cache").glob("*.npz")))
     assert 1 <= done_before < 4 and not (out / "study.csv").exists()
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
@@ -149,6 +154,31 @@ def test_killed_study_recomputes_only_missing_tasks(tmp_path):
     assert len(fresh.computed) == 4  # each output folder keeps its own cache
     assert not list((out / "cache").glob(".*.tmp"))  # a write cut by the kill was cleaned up
     pd.testing.assert_frame_equal(pd.read_csv(out / "study.csv"), pd.read_csv(tmp_path / "fresh" / "study.csv"))
+
+
+def _session_processes(session: int) -> list[int]:
+    """Live processes of a session (Linux /proc; empty elsewhere)."""
+    alive = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == session and fields[0] != "Z":  # fields: state, ppid, pgrp, session, ...
+            alive.append(int(stat.parent.name))
+    return alive
+
+
+def _mapped_semaphores(session: int) -> set[str]:
+    """The named POSIX semaphores (/dev/shm/sem.*) that the processes of a session have mapped."""
+    names = set()
+    for pid in _session_processes(session):
+        try:
+            names |= {line.split(None, 5)[5] for line in Path(f"/proc/{pid}/maps").read_text().splitlines()
+                      if "/dev/shm/sem." in line and not line.endswith("(deleted)")}
+        except OSError:
+            continue
+    return names
 
 
 @pytest.mark.parametrize("text, message", [
