@@ -254,3 +254,15 @@ def test_parallel_pass_workers_die_with_their_parent_and_leave_no_shared_file(tm
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+@pytest.mark.parametrize("text, message", [
+    (b'name = "x"\ntemperature = 300 # caf\xe9\n', "is not UTF-8 text (byte 34)"),
+    (b'name = "x"\ntemperature = inf\n', "line 2: temperature: Input should be a finite number"),
+])
+def test_bad_study_files_are_messages(tmp_path, text, message):
+    from ionscale.study import StudyFileError, load_study
+    path = tmp_path / "study.toml"
+    path.write_bytes(text)
+    with pytest.raises(StudyFileError, match=message.replace("(", "\\(").replace(")", "\\)")):
+        load_study(path)

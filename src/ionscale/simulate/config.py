@@ -53,7 +53,7 @@ class SimulationConfig(BaseModel):
     Langevin dynamics at 303 K, 3 annealing cycles to 400 K, 50 ps equilibration and 1 ns production.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)  # inf/nan: "a finite number"
 
     # composition
     arms: int = Field(8, ge=1, le=64, description="arms per star anion, f = |anion valence|")
@@ -208,6 +208,9 @@ def load_config(path: Optional[Path] = None, *, preset: Optional[str] = None, **
             raise ConfigError(f"configuration file {path} does not exist") from None
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path} is not valid TOML: {exc}") from None
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"{path} is not UTF-8 text (byte {exc.start}): TOML files are UTF-8; save it as "
+                              "UTF-8") from None
     named = fields.pop("preset", None)
     if preset is not None and named is not None and named != preset:
         raise ConfigError(f"{path} asks for preset {named!r} but preset {preset!r} was given: give one")

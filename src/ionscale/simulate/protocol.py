@@ -163,6 +163,11 @@ def run_simulation(
     if seed < 0:
         raise IonscaleError(f"seed must be a non-negative integer, got {seed}")
     output = SimulationOutput(Path(out_dir), config, seed)
+    if overwrite:  # validate first, delete last: a run that cannot start must not cost the finished one
+        run = _Run(output, {}, platform, deterministic, progress, checkpoint_seconds)
+        _claim(output, resume, overwrite=True)
+        run.execute()
+        return output
     record = _claim(output, resume, overwrite)
     if record.get("status") == "complete":
         return output

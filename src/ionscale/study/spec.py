@@ -65,7 +65,7 @@ class StudyFileError(IonscaleError):
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)  # inf/nan: "a finite number"
 
 
 class SpeciesSpec(_Strict):
@@ -201,6 +201,9 @@ def load_study(path: str | Path) -> StudySpec:
         text = path.read_text()
     except OSError as err:
         raise StudyFileError(f"cannot read the study file {path}: {err.strerror}") from None
+    except UnicodeDecodeError as err:
+        raise StudyFileError(f"{path} is not UTF-8 text (byte {err.start}): TOML files are UTF-8; save it as "
+                             "UTF-8") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
