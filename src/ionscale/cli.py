@@ -282,6 +282,8 @@ def dask_client(scheduler: Optional[str], workers: int):
 def run_study_command(spec, out: Path, scheduler: Optional[str], workers: int) -> None:
     """Run a study with a live task display, print its summary; exit 1 when a task failed."""
     from .study import run_study, study_percolation_onset, study_summary
+    from .study.runner import check_study
+    check_study(spec)  # before a cluster starts
     with dask_client(scheduler, workers) as client, progress_bar() as bar, \
             warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UserWarning)
@@ -296,7 +298,7 @@ def run_study_command(spec, out: Path, scheduler: Optional[str], workers: int) -
             bar.update(task, completed=len(seen))
             colour = "red" if status.startswith("failed") else "green"
             bar.console.print(f"[{colour}]{escape(name)}[/]: {escape(status)}")
-        outcome = run_study(spec, out, client=client, on_event=on_event)
+        outcome = run_study(spec, out, client=client, on_event=on_event, check=False)
     for message in dict.fromkeys(str(w.message) for w in caught if "ionscale" in (w.filename or "")):
         err_console.print(f"[yellow]warning:[/] {escape(message)}")
     console.print(f"{len(outcome.computed)} task(s) computed, "

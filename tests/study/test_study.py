@@ -12,6 +12,7 @@ import pytest
 from distributed import Client, LocalCluster
 from synthetic import build, write
 
+from ionscale import IonscaleError
 from ionscale.study import StudyFileError, load_study, run_study
 
 STUDY = """
@@ -101,32 +102,60 @@ def test_changed_input_invalidates_exactly_its_task(tmp_path, client):
     assert outcome.computed == ["high / replica 2"]
 
 
+def cut_to_three_frames(folder: Path, n_pairs: int) -> None:
+    """Replace a replica's trajectory by 3 frames of the same system: it opens, but its pass fails."""
+    short = write(build("walkers", n_pairs=n_pairs, n_frames=3, seed=1).universe, folder / "short")[1]
+    short.replace(folder / "traj.dcd")
+
+
 def test_failed_task_does_not_stop_the_others(tmp_path, client):
     path = make_study(tmp_path)
-    (tmp_path / "low" / "r0" / "traj.dcd").write_bytes(b"broken")
+    cut_to_three_frames(tmp_path / "low" / "r0", 40)
     outcome = run_study(load_study(path), tmp_path / "out", client=client)
     assert [f["state_point"] for f in outcome.failed] == ["low"]
-    assert "cannot read" in outcome.failed[0]["error"]
+    assert "only 3 frame(s) selected" in outcome.failed[0]["error"]
     assert outcome.points["high"] is not None and outcome.points["low"] is not None  # low kept one replica
     notes = (tmp_path / "out" / "points" / "low" / "results.json").read_text()
     assert "only 1 of 2 replicas finished" in notes
 
 
 def test_failed_task_never_replaces_results_of_more_replicas(tmp_path, client):
-    """A good two-replica study re-run after one replica broke (here: its file damaged) keeps its
+    """A good two-replica study re-run after one replica broke (here: its file cut short) keeps its
     two-replica results instead of overwriting them with one replica's."""
     path = make_study(tmp_path)
     out = tmp_path / "out"
     run_study(load_study(path), out, client=client)
     good_point = (out / "points" / "low" / "quantities.csv").read_bytes()
     good_study = pd.read_csv(out / "study.csv")
-    (tmp_path / "low" / "r0" / "traj.dcd").write_bytes(b"broken")
+    cut_to_three_frames(tmp_path / "low" / "r0", 40)
     with pytest.warns(UserWarning, match="kept the previous results of 2 replicas"):
         outcome = run_study(load_study(path), out, client=client)
     assert [f["state_point"] for f in outcome.failed] == ["low"]
     assert outcome.tasks["low / analysis"].startswith("kept the previous results of 2 replicas")
     assert (out / "points" / "low" / "quantities.csv").read_bytes() == good_point
     pd.testing.assert_frame_equal(pd.read_csv(out / "study.csv"), good_study)
+
+
+def test_study_is_checked_before_any_task_runs(tmp_path, client):
+    """Unreadable files, wrong selections, repeated replicas and unknown presets of every state point are
+    reported together, before a task starts."""
+    path = make_study(tmp_path)
+    (tmp_path / "low" / "r0" / "traj.dcd").write_bytes(b"broken")
+    text = path.read_text().replace('"high/r1/traj.dcd"', '"high/r0/traj.dcd"')
+    text += '[[state_points]]\nlabel = "model"\nsimulate = { preset = "no-such-preset" }\n'
+    path.write_text(text)
+    with pytest.raises(IonscaleError) as refused:
+        run_study(load_study(path), tmp_path / "out", client=client)
+    message = str(refused.value)
+    assert "3 problem(s) (nothing was started)" in message
+    assert "low / replica 1: MDAnalysis cannot read" in message
+    assert "high: replicas 1 and 2 are the same trajectory" in message
+    assert "model: unknown preset 'no-such-preset'" in message
+    assert not (tmp_path / "out").exists()
+    wrong = make_study(tmp_path / "other")
+    wrong.write_text(wrong.read_text().replace('cation = "type 1"', 'cation = "type 7"'))
+    with pytest.raises(IonscaleError, match="low / replica 1: cation: selection 'type 7' matches no atoms"):
+        run_study(load_study(wrong), tmp_path / "out", client=client)
 
 
 def test_killed_study_recomputes_only_missing_tasks(tmp_path):

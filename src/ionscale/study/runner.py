@@ -95,11 +95,15 @@ class Outcome:
         return sorted(k for k, v in self.tasks.items() if v == "computed")
 
 
-def run_study(spec: StudySpec, out: Path, *, client, on_event: Callable[[str, str], None] | None = None) -> Outcome:
-    """Run every task of ``spec`` on the Dask ``client``, analyse and aggregate into ``out``."""
+def run_study(spec: StudySpec, out: Path, *, client, on_event: Callable[[str, str], None] | None = None,
+              check: bool = True) -> Outcome:
+    """Run every task of ``spec`` on the Dask ``client``, analyse and aggregate into ``out``; first
+    :func:`check_study` unless ``check`` is False (the caller did)."""
     from distributed import as_completed
 
     out = Path(out)
+    if check:
+        check_study(spec)
     (out / CACHE_FOLDER).mkdir(parents=True, exist_ok=True)
     for stale in (out / CACHE_FOLDER).glob(".*.tmp"):  # writes cut short by a killed run
         stale.unlink(missing_ok=True)
@@ -172,6 +176,45 @@ def run_study(spec: StudySpec, out: Path, *, client, on_event: Callable[[str, st
         write_report(out)  # the study figures and report.html, from the files just written
         notify("figures and report", "done")
     return outcome
+
+
+def check_study(spec: StudySpec) -> None:
+    """What can be checked before any task runs, for every state point at once: the presets of simulated
+    points, and for given files that they open, that the selections make a valid electrolyte of each
+    replica, and that no replica repeats another. Raises one :class:`IonscaleError` listing every problem
+    (mistakes that would fail every task are not worth a cluster's start-up and a wall of task errors)."""
+    from ..pipeline import check_temperature, refuse_duplicate_replicas
+    problems = []
+    try:
+        check_temperature(spec.temperature)
+    except IonscaleError as err:
+        problems.append(str(err))
+    options = spec.analysis.options()
+    for point in spec.state_points:
+        try:
+            species = _species(spec, point)  # builds a simulated point's preset
+        except IonscaleError as err:
+            problems.append(f"{point.label}: {err}")
+            continue
+        if point.simulate is not None:
+            continue
+        electrolytes = []
+        for k, replica in enumerate(point.replicas):
+            job = ReplicaJob(point.label, k, replica, species, options, Path())
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", DeprecationWarning)
+                    electrolytes.append(electrolyte_of(job))
+            except IonscaleError as err:
+                problems.append(f"{job.name}: {err}")
+        if len(electrolytes) == len(point.replicas):
+            try:
+                refuse_duplicate_replicas(electrolytes)
+            except IonscaleError as err:
+                problems.append(f"{point.label}: {err}")
+    if problems:
+        raise IonscaleError(f"the study cannot run, {len(problems)} problem(s) (nothing was started):\n"
+                            + "\n".join(f"  {problem}" for problem in problems))
 
 
 def previous_replicas(folder: Path) -> int | None:
