@@ -1,5 +1,6 @@
 """Studies on a Dask LocalCluster: resumable, invalidated exactly by changed inputs, clear errors (issue 6)."""
 
+import logging
 import os
 import signal
 import subprocess
@@ -111,7 +112,15 @@ def cut_to_three_frames(folder: Path, n_pairs: int) -> None:
 def test_failed_task_does_not_stop_the_others(tmp_path, client):
     path = make_study(tmp_path)
     cut_to_three_frames(tmp_path / "low" / "r0", 40)
-    outcome = run_study(load_study(path), tmp_path / "out", client=client)
+    logged = []
+    handler = logging.Handler(level=logging.WARNING)
+    handler.emit = logged.append
+    logging.getLogger("distributed").addHandler(handler)
+    try:
+        outcome = run_study(load_study(path), tmp_path / "out", client=client)
+    finally:
+        logging.getLogger("distributed").removeHandler(handler)
+    assert not [r for r in logged if "Compute Failed" in r.getMessage()]  # the study reports it, once
     assert [f["state_point"] for f in outcome.failed] == ["low"]
     assert "only 3 frame(s) selected" in outcome.failed[0]["error"]
     assert outcome.points["high"] is not None and outcome.points["low"] is not None  # low kept one replica

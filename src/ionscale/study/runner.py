@@ -15,6 +15,7 @@ with the replicas that finished (and says so), or reported as failed when none d
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 import traceback
@@ -57,6 +58,39 @@ def electrolyte_of(job: ReplicaJob) -> Electrolyte:
     return Electrolyte.from_universe(u, **job.species.electrolyte_kwargs())
 
 
+class TaskFailed(Exception):
+    """A task's error, sent back as its result (see :func:`reported`); the message is the error's text."""
+
+
+def reported(task: Callable) -> Callable:
+    """A Dask task that returns its error instead of raising it: ``{"failed": text}`` (the text as
+    :func:`error_text` gives it). A raised error would also be logged by the Dask worker as a block of
+    "Compute Failed" lines over the study's own report of it."""
+    @functools.wraps(task)
+    def run(*args, **kwargs):
+        try:
+            return task(*args, **kwargs)
+        except Exception as err:  # noqa: BLE001 — every error of a task is reported, none stops the study
+            return {"failed": error_text(err)}
+    return run
+
+
+def result_of(future) -> dict:
+    """The result of a :func:`reported` task's future; :class:`TaskFailed` if the task failed."""
+    result = future.result()
+    if "failed" in result:
+        raise TaskFailed(result["failed"])
+    return result
+
+
+def error_text(err: BaseException) -> str:
+    """An error as the study reports it: the message of bad input, else type, message and where."""
+    if isinstance(err, (IonscaleError, TaskFailed)):
+        return str(err)
+    return f"{type(err).__name__}: {err}\n" + "".join(traceback.format_exception(err)[-3:])
+
+
+@reported
 def pass_replica(job: ReplicaJob) -> dict:
     """The Dask task: run (or find cached) the single pass over one replica. Returns a status dict."""
     began = time.perf_counter()
@@ -73,6 +107,7 @@ def pass_replica(job: ReplicaJob) -> dict:
             "seconds": time.perf_counter() - began}
 
 
+@reported
 def simulate_replica(point: StatePointSpec, index: int, folder: Path) -> dict:
     """The Dask task for a simulated replica: run the preset (resuming from its checkpoint) → files."""
     from ..simulate import preset, run_simulation
@@ -121,7 +156,7 @@ def run_study(spec: StudySpec, out: Path, *, client, on_event: Callable[[str, st
             label, k = futures[future]
             name = f"{label} / simulation {k + 1}"
             try:
-                files[(label, k)] = future.result()
+                files[(label, k)] = result_of(future)
                 outcome.tasks[name] = "done"
             except Exception as err:  # a failed task must not stop the others
                 _failed(outcome, name, label, k, err)
@@ -140,7 +175,7 @@ def run_study(spec: StudySpec, out: Path, *, client, on_event: Callable[[str, st
     for future in as_completed(futures):
         job = futures[future]
         try:
-            outcome.tasks[job.name] = future.result()["status"]
+            outcome.tasks[job.name] = result_of(future)["status"]
             finished[job.point].append(job)
         except Exception as err:
             _failed(outcome, job.name, job.point, job.index, err)
@@ -233,8 +268,7 @@ def _species(spec: StudySpec, point: StatePointSpec) -> SpeciesSpec:
 
 
 def _failed(outcome: Outcome, name: str, point: str, index: Optional[int], err: BaseException) -> None:
-    message = str(err) if isinstance(err, IonscaleError) else \
-        f"{type(err).__name__}: {err}\n" + "".join(traceback.format_exception(err)[-3:])
+    message = error_text(err)
     outcome.tasks[name] = f"failed: {message.splitlines()[0] if message else type(err).__name__}"
     outcome.failed.append({"state_point": point, "replica": None if index is None else index + 1, "error": message})
 
