@@ -108,8 +108,8 @@ def species(
         for col in ("name", "count", "atoms", "net charge (e)", "mass (g/mol)", "selection"):
             table.add_column(col)
         for s in list_species(u):
-            table.add_row(s.name, str(s.count), str(s.n_atoms), f"{s.net_charge_e:+.3f}", f"{s.mass_g_mol:.3f}",
-                          s.selection)
+            table.add_row(*(escape(v) for v in (s.name, str(s.count), str(s.n_atoms), f"{s.net_charge_e:+.3f}",
+                                                 f"{s.mass_g_mol:.3f}", s.selection)))
         console.print(table)
     run_safely(body)
 

@@ -11,6 +11,8 @@ A study (Fang et al. 2026: 8 concentrations × 4 independent replicas) is one TO
     solvent = { EC = "resname EC", DMC = "resname DMC" }
     valences = { cation = 1, anion = -1 }     # optional overrides
     timestep_ps = 10.0                        # optional: time between frames when files carry none
+                                              #   (force_timestep = true: override the files' own)
+                                              # allow_unassigned = true: atoms in no species, no solvent
 
     [analysis]                                # optional
     fit_window = [100.0, 1000.0]              # ps; default: found from the self-MSDs
@@ -78,10 +80,13 @@ class SpeciesSpec(_Strict):
     centers: Dict[str, str] = Field(default_factory=dict)
     allow_non_neutral: bool = False
     timestep_ps: Optional[float] = Field(None, gt=0, description="time between stored frames, ps")
+    force_timestep: bool = Field(False, description="timestep_ps overrides the frame interval the files store")
+    allow_unassigned: bool = Field(False, description="proceed with atoms in no species and no solvent selected")
 
     def electrolyte_kwargs(self) -> dict:
         return dict(cation=self.cation, anion=self.anion, solvent=self.solvent, valences=self.valences,
-                    centers=self.centers, allow_non_neutral=self.allow_non_neutral, timestep_ps=self.timestep_ps)
+                    centers=self.centers, allow_non_neutral=self.allow_non_neutral, timestep_ps=self.timestep_ps,
+                    force_timestep=self.force_timestep, allow_unassigned=self.allow_unassigned)
 
 
 class AnalysisSpec(_Strict):
