@@ -131,7 +131,7 @@ def test_failed_task_does_not_stop_the_others(tmp_path, client):
 def test_failed_task_never_replaces_results_of_more_replicas(tmp_path, client):
     """A good two-replica study re-run after one replica broke (here: its file cut short) keeps its
     two-replica results instead of overwriting them with one replica's."""
-    path = make_study(tmp_path)
+    path = make_study(tmp_path, points=(("low", 40),), n_frames=300)
     out = tmp_path / "out"
     run_study(load_study(path), out, client=client)
     good_point = (out / "points" / "low" / "quantities.csv").read_bytes()

@@ -199,12 +199,15 @@ def run_study(spec: StudySpec, out: Path, *, client, on_event: Callable[[str, st
         if not done:
             outcome.points[p.label] = None
             continue
+        name = f"{p.label} / analysis"
         try:
             outcome.points[p.label] = analyse_point(spec, p, done, folder)
         except IonscaleError as err:
-            _failed(outcome, f"{p.label} / analysis", p.label, None, err)
-            outcome.points[p.label] = None
-        notify(f"{p.label} / analysis", "done" if outcome.points[p.label] else "failed")
+            _failed(outcome, name, p.label, None, err)
+            outcome.points[p.label] = folder if kept is not None else None  # earlier results stay in the study
+            if kept is not None:
+                outcome.tasks[name] += f" (kept the previous results of {kept} replicas)"
+        notify(name, outcome.tasks.get(name, "done"))
     write_study(spec, out, outcome)
     if any(outcome.points.values()):
         from ..report.html import write_report
