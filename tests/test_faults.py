@@ -266,3 +266,12 @@ def test_bad_study_files_are_messages(tmp_path, text, message):
     path.write_bytes(text)
     with pytest.raises(StudyFileError, match=message.replace("(", "\\(").replace(")", "\\)")):
         load_study(path)
+
+
+def test_study_out_that_is_a_file_is_refused_before_a_cluster_starts(tmp_path):
+    study = tmp_path / "study.toml"
+    study.write_text('temperature = 300\n[species]\ncation = "type 1"\nanion = "type 2"\n[[state_points]]\n'
+                     'label = "a"\nreplicas = [{ topology = "t.data", trajectories = ["x.dcd"] }]\n')
+    (tmp_path / "a-file").write_text("not a folder")
+    result = invoke("study", study, "--out", tmp_path / "a-file")
+    assert result.exit_code == 2 and "is a file, not a folder" in " ".join(result.output.split())

@@ -283,7 +283,8 @@ def run_study_command(spec, out: Path, scheduler: Optional[str], workers: int) -
     """Run a study with a live task display, print its summary; exit 1 when a task failed."""
     from .study import run_study, study_percolation_onset, study_summary
     from .study.runner import check_study
-    check_study(spec)  # before a cluster starts
+    check_output_folder(out)  # both before a cluster starts
+    check_study(spec)
     with dask_client(scheduler, workers) as client, progress_bar() as bar, \
             warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UserWarning)

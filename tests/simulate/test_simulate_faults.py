@@ -32,3 +32,9 @@ def test_bad_configuration_files_are_messages(tmp_path, text, message):
     result = CliRunner().invoke(app, ["simulate", str(config), "--out", str(tmp_path / "o"), "--no-progress"])
     assert result.exit_code == 2 and message in " ".join(result.output.split()), result.output
     assert "Traceback" not in result.output and not (tmp_path / "o").exists()
+
+
+def test_out_below_a_file_is_a_message(tmp_path):
+    (tmp_path / "a-file").write_text("not a folder")
+    result = CliRunner().invoke(app, ["simulate", "--out", str(tmp_path / "a-file" / "sim"), "--no-progress"])
+    assert result.exit_code == 2 and "Not a directory" in result.output and "Traceback" not in result.output

@@ -59,6 +59,10 @@ def simulate_command(
     except IonscaleError as exc:
         console.print(f"[red]error:[/] {escape(str(exc))}")
         raise typer.Exit(2) from None
+    except OSError as exc:  # the system refused a write: a full disk, an unwritable --out, ...
+        console.print(f"[red]error:[/] {escape(str(exc))}; free space or choose a writable --out, then run the "
+                      "same command again (it resumes from the last checkpoint)")
+        raise typer.Exit(2) from None
     for output in outputs:
         console.print(f"{output.directory}: {output.topology.name}, {output.trajectory.name}, {output.parameters.name}")
 
