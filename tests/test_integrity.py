@@ -103,7 +103,7 @@ def test_explicit_solvent_left_out_of_every_species_is_refused_by_name(tmp_path)
     top, traj = _walkers(tmp_path, n_solvent=5)
     u = mda.Universe(str(top), str(traj))
     with pytest.raises(IonscaleError, match=r"10 atoms \(33 % of the system, 5 molecules; types 3; e\.g\. atom index 20\) "
-                                            r"belong to no species.*--solvent 'type 3'"):
+                                            r"belong to no species.*Select them as solvent \(--solvent 'type 3'\)"):
         Electrolyte.from_universe(u, cation="type 1", anion="type 2")
     with pytest.warns(UserWarning, match="10 atoms .* belong to no species"):
         es = Electrolyte.from_universe(u, cation="type 1", anion="type 2", allow_unassigned=True)

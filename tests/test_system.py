@@ -69,6 +69,8 @@ def test_non_neutral_can_proceed_when_asked():
     es = Electrolyte.from_universe(_bare_universe(), cation="name LI", anion="name CL and index 2",
                                    allow_non_neutral=True, allow_unassigned=True)
     assert any("net formal charge of +1" in n for n in es.notes)
+    assert any("1 atom (25 % of the system, 1 molecule" in n and "as an ion species, as they carry charge" in n
+               for n in es.notes)  # the chloride left out (issue 16)
 
 
 def test_missing_masses_says_how_to_supply_them():

@@ -365,11 +365,15 @@ def _unassigned(universe, indices: np.ndarray, mol: np.ndarray, has_solvent: boo
     field = "type" if hasattr(atoms, "types") else "name"
     kinds = sorted(set(map(str, atoms.types if field == "type" else atoms.names)))
     resnames = sorted(set(map(str, atoms.resnames))) if hasattr(atoms, "resnames") else []
-    what = (f"{len(indices)} atoms ({100 * share:.0f} % of the system, {len(np.unique(mol[indices]))} molecules; "
+    molecules, inverse = np.unique(mol[indices], return_inverse=True)
+    charges = _charges(universe)
+    charged = charges is not None and bool((np.abs(np.bincount(inverse, weights=charges[indices])) > 0.5).any())
+    what = (f"{_count(len(indices), 'atom')} ({100 * share:.0f} % of the system, {_count(len(molecules), 'molecule')}; "
             f"{'resnames ' + ' '.join(resnames[:10]) + ', ' if resnames and all(resnames) else ''}"
             f"{field}s {' '.join(kinds[:20])}{' ...' if len(kinds) > 20 else ''}; e.g. atom index "
             f"{indices[0]}) belong to no species")
-    hint = "select them as solvent (solvent=..., --solvent SELECTION)"
+    role, option = ("an ion species, as they carry charge", "--cation/--anion") if charged else ("solvent", "--solvent")
+    hint = f"select them as {role} ({option} SELECTION)"
     for selection in ([f"resname {' '.join(resnames)}"] if resnames and all(resnames) else []) + \
             [f"{field} {' '.join(kinds)}"]:
         try:
@@ -377,17 +381,21 @@ def _unassigned(universe, indices: np.ndarray, mol: np.ndarray, has_solvent: boo
         except Exception:  # noqa: BLE001 — a suggestion only; MDAnalysis raises many types
             exact = False
         if exact:
-            hint = f"select them as solvent (solvent={selection!r}, --solvent {selection!r})"
+            hint = f"select them as {role} ({option} {selection!r})"
             break
     if not has_solvent and not allowed:
         raise IonscaleError(
             f"{what}, and no solvent is selected: the 'solvent frame' would be the lab frame, as for an implicit "
-            f"solvent, which is wrong if they are an explicit solvent. {hint.capitalize()}, or pass "
+            f"solvent, which is wrong if they are an explicit solvent. {hint[0].upper() + hint[1:]}, or pass "
             "allow_unassigned=True (--allow-unassigned) if they are not a solvent that moves.")
     message = (f"{what}; they count in the barycentre but not in the solvent frame"
                + ("" if has_solvent else " (the lab frame, as for an implicit solvent)") + f" — to include them, {hint}")
     notes.append(message)
     warnings.warn(message, stacklevel=3)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _build_species(universe, label, role, selection, mol, atoms_per_molecule, masses, charges,
