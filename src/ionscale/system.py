@@ -385,8 +385,9 @@ def _unassigned(universe, indices: np.ndarray, mol: np.ndarray, has_solvent: boo
             break
     if not has_solvent and not allowed:
         raise IonscaleError(
-            f"{what}, and no solvent is selected: the 'solvent frame' would be the lab frame, as for an implicit "
-            f"solvent, which is wrong if they are an explicit solvent. {hint[0].upper() + hint[1:]}, or pass "
+            f"{what}, and no solvent is selected, so the solvent frame would leave them out (for an implicit "
+            "solvent it is the lab frame): wrong if they are an explicit solvent. "
+            f"{hint[0].upper() + hint[1:]}, or pass "
             "allow_unassigned=True (--allow-unassigned) if they are not a solvent that moves.")
     message = (f"{what}; they count in the barycentre but not in the solvent frame"
                + ("" if has_solvent else " (the lab frame, as for an implicit solvent)") + f" — to include them, {hint}")
