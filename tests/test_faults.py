@@ -212,6 +212,15 @@ def _children(pid: int) -> list[int]:
         return [int(c) for c in f.read().split()]
 
 
+def _shared_mappings(pid: int) -> set[str]:
+    """The pass files (ionscale-pass-*) that a process has mapped, as /proc/<pid>/maps names them."""
+    try:
+        with open(f"/proc/{pid}/maps") as f:
+            return {line.split(None, 5)[5].strip() for line in f if "ionscale-pass-" in line}
+    except FileNotFoundError:
+        return set()
+
+
 def _alive(pid: int) -> bool:
     try:
         with open(f"/proc/{pid}/stat") as f:
@@ -235,12 +244,16 @@ def test_parallel_pass_workers_die_with_their_parent_and_leave_no_shared_file(tm
     proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                             env=env, text=True)
     try:
-        assert proc.stdout.readline().strip()  # the workers are reading
-        workers = _children(proc.pid)
+        assert proc.stdout.readline().strip()  # a worker is reading
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:  # until both workers have mapped the shared pass file
+            workers = _children(proc.pid)
+            mapped = [_shared_mappings(pid) for pid in workers]
+            if len(workers) == 2 and all(mapped):
+                break
+            time.sleep(0.05)
         assert len(workers) == 2
-        for pid in workers:
-            with open(f"/proc/{pid}/maps") as f:
-                shared = {line.split(None, 5)[5].strip() for line in f if "ionscale-pass-" in line}
+        for shared in mapped:
             assert len(shared) == 1 and all(name.endswith("(deleted)") for name in shared), shared
         os.kill(proc.pid, getattr(signal, sig))
         proc.wait(timeout=30)
