@@ -20,7 +20,12 @@ whatever the first frame looks like.
 Because frame t's increment depends only on frames t−1 and t, the frames can be cut into chunks that
 are read in parallel (multiprocessing or Dask) and summed in order: the result is identical to the
 serial pass, bit for bit. Worker processes write their increments straight into one file in shared
-memory that the parent maps, so nothing of the trajectory's size is copied back.
+memory that the parent maps, so nothing of the trajectory's size is copied back. The workers end with
+the parent however it ends, and the shared file loses its name as soon as it is made (Linux), so a
+killed pass leaves neither processes nor files behind.
+
+The cached result carries a checksum of every array and is recomputed when damaged; its key hashes
+sampled content of the trajectory files besides their sizes and times (:func:`content_sample_hash`).
 """
 
 from __future__ import annotations
