@@ -210,6 +210,9 @@ def analyze(
             else:
                 print_table(result.summary(), {"structure": "solvation structure",
                                                "mesoscale": "clusters and screening"}[result.section])
+                for note in getattr(result, "notes", []):
+                    if note not in shown:  # a warning already printed above
+                        console.print(f"[dim]note: {note}[/]")
         written = write_analysis(out, results, figures=figures)
         console.print(f"wrote {', '.join(p.name for p in written)} in {out}/")
     run_safely(body)

@@ -413,6 +413,8 @@ def _frame_times(universe, frames: np.ndarray, timestep_ps: float | None) -> np.
     """Times in ps from the user's timestep, or None to take them from the reader (checked to exist)."""
     if timestep_ps is not None:
         return (frames - frames[0]) * float(timestep_ps)
+    if len(frames) == 1:  # one configuration (structure only): no interval to know
+        return np.zeros(1)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         universe.trajectory.dt
@@ -454,7 +456,7 @@ def scan(electrolyte: Electrolyte, *, start: int | None = None, stop: int | None
     """
     universe = electrolyte.universe
     frames = np.arange(len(universe.trajectory))[slice(start, stop, step)]
-    if len(frames) < MIN_FRAMES:
+    if len(frames) < (MIN_FRAMES if transport else 1):
         raise IonscaleError(f"only {len(frames)} frame(s) selected; transport needs at least {MIN_FRAMES} "
                             "(and many more for a diffusive regime): use a longer trajectory or a smaller step")
     times = _frame_times(universe, frames, electrolyte.timestep_ps)
@@ -470,7 +472,7 @@ def scan(electrolyte: Electrolyte, *, start: int | None = None, stop: int | None
         except (OSError, ValueError, KeyError, TypeError):
             cache_file.unlink(missing_ok=True)  # a damaged cache is recomputed
 
-    first_atom = _first_atom_of_molecule(universe) if transport else None
+    first_atom = _first_atom_of_molecule(electrolyte.molecules) if transport else None
     if n_workers < 0:
         raise IonscaleError(f"n_workers must be 0 (automatic) or a number of processes, got {n_workers}")
     if n_workers == 0:
@@ -517,9 +519,8 @@ def auto_workers(n_frames: int, n_atoms: int) -> int:
     return max(1, min(cores, 8))
 
 
-def _first_atom_of_molecule(universe) -> np.ndarray:
-    from .system import molecule_ids
-    mol = molecule_ids(universe)
+def _first_atom_of_molecule(mol: np.ndarray) -> np.ndarray:
+    """Index of the first atom of each atom's molecule, shape (n_atoms,); ``mol``: molecule of each atom."""
     first = np.full(mol.max() + 1, len(mol))
     np.minimum.at(first, mol, np.arange(len(mol)))
     return first[mol]
@@ -624,6 +625,8 @@ def _uniform_times(time_ps: np.ndarray) -> np.ndarray:
     rounded to 6 significant digits so that a window such as 5–50 ps selects the same lags whatever
     the file format."""
     dt = np.diff(time_ps)
+    if not dt.size:
+        return np.zeros(len(time_ps))
     if not (dt > 0).all() or np.ptp(dt) > 1e-5 * abs(dt.mean()):
         raise IonscaleError(
             f"frames are not evenly spaced in time (intervals from {dt.min():g} to {dt.max():g} ps); "

@@ -35,8 +35,23 @@ def test_default_donors_by_element_then_type():
     u = hand_built_universe()
     u.del_TopologyAttr("names")
     u.add_TopologyAttr("types", ["Li"] * 5 + ["os"] * 10 + ["Na", "Ow"] * 3)  # lower case after O/N: no donor
+    sites = find_sites(electrolyte(u))  # the anion binds through its negative atoms whatever their names
+    assert sites.descriptions["A"] == ("2 donor atom(s) per molecule (os os) by default for an anion "
+                                       "(its negatively charged atoms)")
+    assert sites.descriptions["S"] == "no donor atoms (no O, N or F by atom type)"
+    u.del_TopologyAttr("charges")  # no charges: the anion falls back to O/N/F by name too, and has none
+    es = Electrolyte.from_universe(u, cation={"Li": "resname LI"}, anion={"A": "resname A"},
+                                   solvent={"S": "resname S"}, timestep_ps=1.0, valences={"Li": 1, "A": -1})
     with pytest.raises(IonscaleError, match="no donor atoms found"):
-        find_sites(electrolyte(u))
+        find_sites(es)
+
+
+def test_default_donors_fluorine():
+    """Molecules bind through F too (names F1, not Fe); monatomic ions: tests/structure/test_maicos_nacl.py."""
+    u = hand_built_universe()
+    u.add_TopologyAttr("names", ["Li"] * 5 + ["O"] * 10 + ["F1", "Fe"] * 3)
+    sites = find_sites(electrolyte(u))
+    assert sites.descriptions["S"] == "1 donor atom(s) per molecule (F1) by atom name"
 
 
 def test_donor_selection_and_errors():
