@@ -69,7 +69,13 @@ def progress_bar() -> Progress:
                     TextColumn("frames"), TimeRemainingColumn(), console=err_console, transient=True)
 
 
-def print_summary(result, title: str) -> None:
+def print_notes(notes, warned=frozenset()) -> None:
+    """A result's notes: those that were warnings in yellow, the rest dimmed."""
+    for note in notes:
+        console.print(f"[yellow]warning:[/] {note}" if note in warned else f"[dim]note: {note}[/]")
+
+
+def print_summary(result, title: str, warned=frozenset()) -> None:
     table = Table(title=title, show_lines=False)
     summary = result.summary()
     for col in summary.columns:
@@ -78,11 +84,14 @@ def print_summary(result, title: str) -> None:
         table.add_row(*map(str, row))
     console.print(table)
     window = result.window
-    console.print(f"fit window {window['start_ps']:g}–{window['end_ps']:g} ps"
-                  + ("" if window["found"] else f" [yellow](not diffusive: max |γ−1| = "
+    how = "given" if window.get("given") else "automatic"
+    n_spread = len(window.get("spread_windows_ps", []))
+    console.print(f"fit window {window['start_ps']:g}–{window['end_ps']:g} ps ({how}; error bars: "
+                  f"{window.get('error_method', '?')}, each fitted over this window; window spread: half the range "
+                  f"over {n_spread} window(s))"
+                  + ("" if window["found"] else f" [yellow](ion self-MSDs not diffusive: max |γ−1| = "
                                                  f"{window['max_gamma_deviation']:.2f})[/]"))
-    for note in result.notes:
-        console.print(f"[dim]note: {note}[/]")
+    print_notes(result.notes, warned)
 
 
 @app.command()
@@ -200,19 +209,18 @@ def analyze(
             results, notes = analyse(replicas, temperature, options, cache=cache,
                                      backend="serial" if workers == 1 else "multiprocessing", n_workers=workers,
                                      progress=report)
-        shown = {str(w.message) for w in caught if "no diffusive window" not in str(w.message)
-                 and issubclass(w.category, UserWarning) and "ionscale" in (w.filename or "")}
-        for message in shown | set(notes):
+        warned = {str(w.message) for w in caught
+                  if issubclass(w.category, UserWarning) and "ionscale" in (w.filename or "")}
+        in_results = {note for result in results for note in getattr(result, "notes", [])}
+        for message in (warned - in_results) | set(notes):  # the rest are printed with their result
             err_console.print(f"[yellow]warning:[/] {message}")
         for result in results:
             if result.section == "transport":
-                print_summary(result, f"transport at {temperature:g} K — {len(replicas)} trajectory(ies)")
+                print_summary(result, f"transport at {temperature:g} K — {len(replicas)} trajectory(ies)", warned)
             else:
                 print_table(result.summary(), {"structure": "solvation structure",
                                                "mesoscale": "clusters and screening"}[result.section])
-                for note in getattr(result, "notes", []):
-                    if note not in shown:  # a warning already printed above
-                        console.print(f"[dim]note: {note}[/]")
+                print_notes(getattr(result, "notes", []), warned)
         written = write_analysis(out, results, figures=figures)
         console.print(f"wrote {', '.join(p.name for p in written)} in {out}/")
     run_safely(body)

@@ -178,11 +178,14 @@ def _mesoscale(electrolyte: Electrolyte, store, temperature: float, results: lis
     clusters = None
     edges, contacts = _cluster_edges(store, by_section.get("structure"), options)
     if edges is not None:
-        D = None
+        D, reference = None, "solvent"
         if "transport" in by_section:
-            D = by_section["transport"].D["solvent"].value * 1e-10  # 1e-10 m²/s → m²/s
+            transport = by_section["transport"]
+            reference = transport.reference_frame  # solvent; barycentric without a solvent
+            D = transport.D[reference].value * 1e-10  # 1e-10 m²/s → m²/s
         clusters = ClusterAnalysis(electrolyte, store, edges, temperature=temperature, diffusion_m2_s=D,
-                                   diffusion_method="Onsager fit, solvent frame", carrier=options.cluster_carrier,
+                                   diffusion_method=f"Onsager fit, {reference} frame",
+                                   carrier=options.cluster_carrier,
                                    lag_frames=_lag_frames(options.carrier_lag_ps, store), n_blocks=options.n_blocks).run()
         clusters.notes.insert(0, f"clusters: {contacts}")
     else:

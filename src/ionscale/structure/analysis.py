@@ -51,7 +51,7 @@ from .contacts import ContactCollector, Contacts
 from .missed import missed_contacts
 from .geometry import MolecularDipoles, four_donor_shells, shell_dipoles, tetrahedral_order
 from .pairing import CLASSES, anion_molecules, class_counts, pair_classes
-from .rdf import radial_distribution, rdf_minima
+from .rdf import PEAK_G, has_contact_peak, radial_distribution, rdf_minima
 from .residence import NO_FIT, correlation_functions, fit_kww, linker_contacts
 from .result import StructureResult
 from .shells import Shells, first_shells
@@ -169,12 +169,17 @@ class StructureAnalysis:
                 how = "no contacts"
             else:
                 first = minima[minima <= self.radius_nm + 1e-12]
-                if first.size == 0:
+                if first.size == 0 and not has_contact_peak(rdf.r_nm, rdf.g[k], self.smooth_nm):
+                    notes.append(f"{label}: its RDF with the {cation} has no contact peak (smoothed g below "
+                                 f"{PEAK_G:g} up to {self.radius_nm:g} nm): it is never in a shell (cut-off NaN)")
+                    how = "no contact peak"
+                elif first.size == 0:
                     raise IonscaleError(
                         f"cannot find the first minimum of the {cation}–{label} donor RDF below "
                         f"{self.radius_nm:g} nm: give the cut-off, cutoffs={{{label!r}: r_nm}}, or collect "
                         "further with a larger radius_nm (look at the RDF figure first)")
-                cutoff[k], how = first[0], "first RDF minimum"
+                else:
+                    cutoff[k], how = first[0], "first RDF minimum"
             rows.append(Row("cutoff", "", label, float(cutoff[k]), np.nan, "nm", how))
             if sites.roles[k] == "anion" and self.ssip:
                 if label in self.ssip_cutoffs:

@@ -24,8 +24,8 @@ import numpy as np
 from MDAnalysis.lib.distances import capped_distance
 from scipy.ndimage import gaussian_filter1d
 
-#: smoothed g(r) a first peak must reach (the ideal-gas value is 1)
-PEAK_G = 2.0
+from .rdf import PEAK_G
+
 #: pairs within 0.05 nm of the peak that make it a peak, not noise
 MIN_PAIRS = 5
 #: frames read for the check, spread evenly over the trajectory

@@ -78,10 +78,14 @@ class SpeciesSpec(_Strict):
     centers: Dict[str, str] = Field(default_factory=dict)
     allow_non_neutral: bool = False
     timestep_ps: Optional[float] = Field(None, gt=0, description="time between stored frames, ps")
+    implicit_solvent: bool = Field(False, description="no solvent species: the solvent is a continuum at rest "
+                                                      "(else a solvent-free melt or ionic liquid)")
+    particles: Literal["molecules", "atoms"] = Field("molecules", description="what a particle is")
 
     def electrolyte_kwargs(self) -> dict:
         return dict(cation=self.cation, anion=self.anion, solvent=self.solvent, valences=self.valences,
-                    centers=self.centers, allow_non_neutral=self.allow_non_neutral, timestep_ps=self.timestep_ps)
+                    centers=self.centers, allow_non_neutral=self.allow_non_neutral, timestep_ps=self.timestep_ps,
+                    implicit_solvent=self.implicit_solvent, particles=self.particles)
 
 
 class AnalysisSpec(_Strict):
