@@ -24,6 +24,8 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 console = Console(width=None if sys.stdout.isatty() else 120)
 err_console = Console(stderr=True)
 
+ATOMS_HELP = ("Every atom is a particle (monatomic ions, melts, xyz files without bonds or residues), instead of "
+              "molecules from bonds or residues.")
 LABELLED = re.compile(r"^([A-Za-z_][\w+-]*)=(?!=)(.+)$")
 
 
@@ -100,6 +102,7 @@ def species(
     trajectory: Optional[Path] = typer.Argument(None, help="Optional trajectory (some topologies need one)."),
     topology_format: Optional[str] = typer.Option(None, help="MDAnalysis topology format if the extension misleads."),
     format: Optional[str] = typer.Option(None, help="MDAnalysis trajectory format if the extension misleads."),
+    atoms_as_particles: bool = typer.Option(False, "--atoms-as-particles", help=ATOMS_HELP),
 ):
     """List the kinds of molecules in a topology, to choose --cation/--anion/--solvent selections."""
     from .io import open_universe
@@ -107,13 +110,17 @@ def species(
 
     def body():
         u = open_universe(topology, [trajectory] if trajectory else [], topology_format=topology_format, format=format)
-        table = Table(title=f"molecular species in {topology.name}")
+        table = Table(title=f"{'atomic' if atoms_as_particles else 'molecular'} species in {topology.name}")
         for col in ("name", "count", "atoms", "net charge (e)", "mass (g/mol)", "selection"):
             table.add_column(col)
-        for s in list_species(u):
-            table.add_row(s.name, str(s.count), str(s.n_atoms), f"{s.net_charge_e:+.3f}", f"{s.mass_g_mol:.3f}",
-                          s.selection)
+        found = list_species(u, "atoms" if atoms_as_particles else "molecules")
+        for s in found:
+            charge = f"{s.net_charge_e:+.3f}" if s.net_charge_e == s.net_charge_e else "n/a (no charges)"
+            table.add_row(s.name, str(s.count), str(s.n_atoms), charge, f"{s.mass_g_mol:.3f}", s.selection)
         console.print(table)
+        if len(found) == 1 and found[0].count == 1 and not atoms_as_particles:
+            console.print("[yellow]the whole system is one molecule[/] (no bonds, one residue: e.g. an xyz file); "
+                          "if every atom is a particle, add --atoms-as-particles")
     run_safely(body)
 
 
@@ -171,6 +178,14 @@ def analyze(
                                                               "--cluster-carrier com (default: one frame)."),
     szz_k_max_nm_inv: float = typer.Option(10.0, help="Largest wave number |k| of the charge structure factor "
                                                       "S_ZZ(k), in nm⁻¹."),
+    implicit_solvent: bool = typer.Option(False, help="No --solvent because the solvent is a continuum at rest "
+                                                      "(implicit-solvent model): the lab frame is the solvent frame. "
+                                                      "Without it, no --solvent means a solvent-free melt or ionic "
+                                                      "liquid: no solvent frame, no ρ+ or Newman number."),
+    atoms_as_particles: bool = typer.Option(False, "--atoms-as-particles", help=ATOMS_HELP),
+    box: Optional[Tuple[float, float, float]] = typer.Option(None, help="Box edge lengths LX LY LZ in nm "
+                                                                        "(orthorhombic), for trajectories without a "
+                                                                        "box (e.g. xyz); replaces a stored box."),
 ):
     """Transport (Onsager coefficients, conductivity, transference numbers) and solvation structure of one
     state point, from one pass over each trajectory.
@@ -193,9 +208,10 @@ def analyze(
         selections = dict(cation=labelled([cation], "cation"), anion=labelled(anion, "anion"),
                           solvent=labelled(solvent, "solvent") if solvent else None)
         system = dict(valences=key_values(valence, "--valence", int), centers=key_values(center, "--center"),
-                      allow_non_neutral=allow_non_neutral, timestep_ps=timestep)
+                      allow_non_neutral=allow_non_neutral, timestep_ps=timestep, implicit_solvent=implicit_solvent,
+                      particles="atoms" if atoms_as_particles else "molecules")
         replicas = [Electrolyte.from_universe(open_universe(topology, [t], topology_format=topology_format,
-                                                           format=format), **selections, **system)
+                                                           format=format, box_nm=box), **selections, **system)
                     for t in trajectories]
         with progress_bar() as bar, warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")

@@ -161,14 +161,14 @@ def _molecule_signature(names: np.ndarray, masses: np.ndarray) -> tuple:
     return tuple(names), tuple(np.round(masses, 3))
 
 
-def list_species(universe) -> list[SpeciesInfo]:
-    """The kinds of molecules in a universe, to help pick selections.
+def list_species(universe, particles: str = "molecules") -> list[SpeciesInfo]:
+    """The kinds of molecules (or, with ``particles="atoms"``, of atoms) in a universe, to help pick selections.
 
     Molecules with the same atom types (or names) in the same order and the same masses are one kind.
     Each entry suggests a selection that matches exactly its atoms (``resname`` or ``type``), when
-    one exists.
+    one exists. Without charges in the topology the net charge is NaN.
     """
-    mol = molecule_ids(universe)
+    mol = molecule_ids(universe) if particles == "molecules" else np.arange(len(universe.atoms))
     masses = _masses(universe)
     charges = _charges(universe)
     atoms = universe.atoms
@@ -200,6 +200,7 @@ def _exact_selection(universe, indices: np.ndarray, resnames: list, types: tuple
     if len(resnames) == 1 and resnames[0]:
         candidates.append(f"resname {resnames[0]}")
     candidates.append("type " + " ".join(sorted(set(types))))
+    candidates.append("name " + " ".join(sorted(set(types))))
     wanted = set(indices.tolist())
     for sel in candidates:
         try:

@@ -56,13 +56,13 @@ from .window import (MIN_WINDOW_LAGS, FitWindow, _inside as _inside_window, diff
 
 #: why a system without solvent species (and not declared implicit-solvent) has no solvent frame
 NO_SOLVENT_NOTE = ("no solvent: no solvent species were selected and the solvent is not implicit (--implicit-solvent), "
-                   "so this is taken as a solvent-free system (molten salt, ionic liquid). The solvent frame, the "
-                   "Newman number and ρ+ are undefined (reported as NaN with the reason); the barycentric frame "
-                   "is the reference")
-#: the method of the rows that do not exist without a solvent (SPEC §2.1, §3)
-UNDEFINED_FRAME = "undefined: no solvent, so no solvent frame"
-UNDEFINED_RHO = ("undefined: no solvent — ρ+ and Ne measure salt-concentration polarisation against a solvent; "
-                 "without one the barycentric fluxes are tied (Σ m_k J_k = 0) and L is singular")
+                   "so this is taken as a solvent-free system (molten salt, ionic liquid). The solvent frame does "
+                   "not exist; the Newman number and ρ+ measure salt-concentration polarisation against a solvent, "
+                   "and without one the barycentric fluxes are tied (Σ m_k J_k = 0, L singular: Ne = 0/0). They are "
+                   "reported as NaN, 'undefined: no solvent'; the barycentric frame is the reference")
+#: the method of the rows that do not exist without a solvent (SPEC §2.1, §3; the reason: NO_SOLVENT_NOTE)
+UNDEFINED_FRAME = "undefined: no solvent frame"
+UNDEFINED_RHO = "undefined: no solvent"
 #: method label of the window-sensitivity spread rows
 SPREAD = "window spread"
 
@@ -318,7 +318,7 @@ class OnsagerAnalysis:
         """Why no automatic window fits, and what to do, in command-line terms with units."""
         width = f"{10 ** self.decades:g}"
         dt = t[1] - t[0]
-        need = (f"the automatic fit window [t_a, {width} t_a] must end within the first half of each {unit} "
+        need = (f"the automatic fit window, t_a to {width} t_a, must end within the first half of each {unit} "
                 f"({unit_duration / 2:g} ps) and hold at least {MIN_WINDOW_LAGS} log-spaced lags")
         if unit == "block":
             n_frames = store.n_frames // self.n_blocks
@@ -492,6 +492,8 @@ def _spread_rows(sample: Correlations, windows: list, system: _SystemConstants) 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN entries stay NaN
             half = (np.nanmax(values, axis=0) - np.nanmin(values, axis=0)) / 2
+        if len(windows) < 2:  # one window: nothing to compare it with
+            half = np.full(np.shape(half), np.nan)
         rows += _rows(key, half, np.full(np.shape(half), np.nan), f"{SPREAD} ({len(windows)} windows)", system)
     return rows
 
