@@ -46,11 +46,31 @@ def open_universe(topology: str | Path, trajectories: Sequence[str | Path] = (),
         universe = read_extxyz(sources[0])
     else:
         universe = _mdanalysis_universe(paths, topology_format, format, trajectories)
+    _check_complete_dump(universe.trajectory)
     if box_nm is not None:
         _set_box(universe, box_nm)
     if len(paths) > 1 or is_extxyz(paths[0]):  # a trajectory to analyse, not a topology to list
         _check_box(universe, paths)
     return universe
+
+
+def _check_complete_dump(reader) -> None:
+    """Refuse a LAMMPS dump whose last frame is cut: MDAnalysis counts whole frames of n_atoms + 9 lines
+    and silently drops a partial one at the end (a run killed while writing, a copy cut short)."""
+    if type(reader).__name__ != "DumpReader" or not reader.n_frames:
+        return
+    with open(reader.filename, "rb") as fh:
+        fh.seek(reader._offsets[-1])
+        for _ in range(reader.n_atoms + 9):
+            fh.readline()
+        rest = fh.read(1 << 16)
+    if rest.strip():
+        lines = rest.count(b"\n")
+        raise IonscaleError(
+            f"{reader.filename} ends with an incomplete frame after its {reader.n_frames} whole ones ({lines} "
+            f"line(s) of a frame of {reader.n_atoms + 9}): the dump was cut (a run stopped while writing, or a "
+            "copy cut short). Use a complete file, or cut it after the last whole frame "
+            f"(head -n {reader.n_frames * (reader.n_atoms + 9)}).")
 
 
 def _set_box(universe, box_nm) -> None:

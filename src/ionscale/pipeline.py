@@ -73,6 +73,10 @@ class Options:
             if given:
                 raise IonscaleError(f"{', '.join(given)} set with the mesoscale analyses off (--no-mesoscale): they "
                                     "would be ignored; drop them or switch the mesoscale analyses on")
+        for label, cutoff in dict(self.cutoffs).items():
+            if not cutoff > 0:
+                raise IonscaleError(f"the shell cut-off of {label} must be a positive distance in nm "
+                                    f"(--cutoff {label}=NM), got {cutoff}")
         if self.epsilon_r is not None and not self.epsilon_r > 0:
             raise IonscaleError(f"epsilon_r (relative permittivity) must be positive, got {self.epsilon_r}")
         if self.cluster_contacts not in CLUSTER_CONTACTS:
@@ -118,7 +122,7 @@ def structure_analyses(electrolytes: Sequence[Electrolyte], options: Options, no
         return [StructureAnalysis(es, donors=dict(options.donors) or None, cutoffs=dict(options.cutoffs) or None)
                 for es in electrolytes]
     except IonscaleError as err:
-        if options.donors or not options.transport:
+        if options.donors or options.cutoffs or not options.transport:  # what the user asked for must work
             raise
         notes.append(f"structure skipped: {err}")
         return None

@@ -307,7 +307,8 @@ class Electrolyte:
             if unknown:
                 raise IonscaleError(f"{what} names unknown species {sorted(unknown)}; species are {labels}")
         if timestep_ps is not None and not timestep_ps > 0:
-            raise IonscaleError(f"timestep_ps must be a positive time in ps, got {timestep_ps}")
+            raise IonscaleError(f"the time between frames (--timestep, timestep_ps) must be a positive time in ps, "
+                                f"got {timestep_ps}")
 
         masses = _masses(universe)
         charges = _charges(universe)

@@ -157,7 +157,7 @@ class OnsagerAnalysis:
         if not temperature > 0:
             raise IonscaleError(f"temperature must be positive in K, got {temperature}")
         if n_blocks < 1:
-            raise IonscaleError(f"n_blocks must be at least 1, got {n_blocks}")
+            raise IonscaleError(f"the number of blocks (--blocks, n_blocks) must be at least 1, got {n_blocks}")
         if fit is not None and not 0 <= fit[0] < fit[1]:
             raise IonscaleError(f"fit window must satisfy 0 <= start < end (ps), got {fit}")
         _check_same_species(self.replicas)
