@@ -268,6 +268,11 @@ class StructureAnalysis:
             for mode, (acf, fit) in done[id(series)].items():
                 acfs[f"{name} {mode}"], fits[f"{name} {mode}"] = acf, fit
                 method = f"KWW fit, {mode}"
+                if np.isfinite(fit.tau_ps) and fit.tau_ps >= time_ps[-1]:
+                    method += "; τ ≥ run length: a lower bound"
+                    notes.append(f"{name} ({mode}): τ = {fit.tau_ps:.4g} ps is not shorter than the trajectory "
+                                 f"({time_ps[-1]:g} ps): the contacts outlive the run, so τ is at best a lower bound; "
+                                 "run longer")
                 rows += [Row("residence_time", "", name, fit.tau_ps, np.nan, "ps", method),
                          Row("kww_tau", "", name, fit.tau_k_ps, np.nan, "ps", method),
                          Row("kww_beta", "", name, fit.beta, np.nan, "1", method)]
