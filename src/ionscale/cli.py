@@ -19,7 +19,7 @@ from rich.table import Table
 
 from .errors import IonscaleError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, rich_markup_mode=None,
                   help="Onsager transport, transference numbers and solvation structure of electrolytes from MD.")
 console = Console(width=None if sys.stdout.isatty() else 120)
 err_console = Console(stderr=True)
@@ -131,11 +131,15 @@ def analyze(
     cation: str = typer.Option(..., help="Selection of the cation molecules, optionally LABEL=SELECTION."),
     anion: List[str] = typer.Option(..., help="Selection of an anion species ([LABEL=]SELECTION); repeat for several."),
     solvent: List[str] = typer.Option([], help="Selection of a solvent species ([LABEL=]SELECTION); repeat for several; "
-                                               "none = implicit solvent."),
+                                               "none: a solvent-free melt (or --implicit-solvent)."),
     temperature: float = typer.Option(..., help="Temperature in K."),
     fit_window: Optional[Tuple[float, float]] = typer.Option(None, help="Fit window T_START T_END in ps "
-                                                                        "(default: found from the self-MSDs)."),
-    blocks: int = typer.Option(5, help="Blocks for error bars of a single trajectory (replicas are used when given)."),
+                                                                        "(default: found from the self-MSDs). "
+                                                                        "Either way γ of every term is checked "
+                                                                        "and a warning names those not diffusive."),
+    blocks: int = typer.Option(5, help="Blocks for error bars of a single trajectory (replicas are used when "
+                                       "given), each fitted over the value's window: fewer when a given window "
+                                       "does not fit in one block."),
     out: Path = typer.Option(Path("ionscale-results"), help="Output folder."),
     timestep: Optional[float] = typer.Option(None, help="Time between stored frames in ps, for files without times."),
     valence: List[str] = typer.Option([], help="Override a valence: LABEL=Z (e.g. anion=-1); repeatable."),
