@@ -80,3 +80,16 @@ def test_plain_xyz_with_box_and_atoms_as_particles_matches_extxyz(tmp_path):
         va = ta[(ta.quantity == q) & (ta.frame == "barycentric") & (ta.method == "blocks(2)")].value.to_numpy()
         vb = tb[(tb.quantity == q) & (tb.frame == "barycentric") & (tb.method == "blocks(2)")].value.to_numpy()
         assert va.size and np.allclose(va, vb, rtol=1e-4), q
+
+
+def test_species_of_a_plain_xyz_say_what_is_missing(tmp_path):
+    """No bonds, one residue, no charges: the listing says so instead of printing '+nan' and one molecule."""
+    _, _, plain = write_files(tmp_path)
+    runner = CliRunner()
+    whole = runner.invoke(app, ["species", str(plain)])
+    assert whole.exit_code == 0, whole.output
+    text = " ".join(whole.output.split())
+    assert "n/a (no charges)" in text and "+nan" not in text and "add --atoms-as-particles" in text
+    atoms = runner.invoke(app, ["species", str(plain), "--atoms-as-particles"])
+    text = " ".join(atoms.output.split())
+    assert atoms.exit_code == 0 and text.count("│ 10 │ 1 │") == 2 and "type NA" in text and "type CL" in text
