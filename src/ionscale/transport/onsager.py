@@ -19,6 +19,27 @@ diffusive, |γ − 1| ≤ 0.1 with γ = d ln MSD / d ln t (SPEC §2.2). Error ba
 replicas (mean ± standard error, derived quantities computed per replica) or, for one trajectory,
 from contiguous blocks analysed with the same window (SPEC §2.3).
 
+Every window, automatic or given, is checked: the exponent γ of every self term, every collective term
+and the charge term Σ z_i z_j Ω_ij (whose slope is κ) is reported per frame, and a warning names each
+one with |γ − 1| above the tolerance. Blocks are always fitted over the value's window: a given window
+longer than a block reduces the number of blocks (with a note), or leaves no error bar (with a warning).
+
+The **window-sensitivity spread** of every quantity X is half the range of X over the set W of windows
+the automatic rule could have picked just as well — every candidate [t_a, 10 t_a] (same width, inside
+the same limit as the automatic search) in which every ion self-MSD of the reference frame has
+|γ − 1| ≤ tolerance, plus the window used; when no candidate is diffusive, W is every candidate:
+
+    spread(X) = (max_{w∈W} X(w) − min_{w∈W} X(w)) / 2          (NaN when W has one window)
+
+fitted on the same data as the value (the trajectory, or the replica-mean correlations). It is not a
+standard error: it says how much the number depends on a choice the data do not fix, and is reported
+beside the statistical error (rows with method ``window spread (k windows)``).
+
+Without solvent species the system is solvent-free (a melt, an ionic liquid) unless the electrolyte is
+declared implicit-solvent: the solvent frame, ρ_+ and the Newman number are then reported as NaN with
+the reason (binary melts have Σ m_k ΔR_k^m = 0 in the barycentric frame, so L^m is singular and
+Ne = 0/0), and the barycentric frame is the reference.
+
 Example
 -------
 >>> es = Electrolyte.from_universe(u, cation="resname LI", anion="resname PF6",
