@@ -13,7 +13,8 @@ the chemistry of each species, read from the topology:
 3. any other molecule (solvents, anions without charges) through its O, N and F atoms: by element when
    the topology has elements for all of them, else by atom name (else type) starting with ``O``, ``N``
    or ``F`` followed by anything but a lower-case letter (``OW``, ``O1``, ``N3``, ``F2`` count; ``Na``,
-   ``Ne``, ``Fe``, ``opls_135`` do not).
+   ``Ne``, ``Fe``, ``opls_135`` do not); with numeric types only (LAMMPS data), by atom mass within
+   0.01 g/mol of O (15.999), N (14.007) or F (18.998).
 
 Give a selection per species to change that, e.g. ``donors={"EC": "name O1"}`` (the carbonyl O only).
 Every result says which atoms were taken and why; a species that never enters a shell although it
@@ -38,6 +39,10 @@ from ..system import Electrolyte
 
 _DONOR_NAME = re.compile(r"^[ONF](?![a-z])")
 DONOR_ELEMENTS = ("O", "N", "F")
+#: standard atomic masses of the donor elements (IUPAC, g/mol), for topologies with numeric types only
+DONOR_MASSES = {"O": 15.999, "N": 14.007, "F": 18.998}
+#: how close an atom mass must be to one of them; force fields print 15.9994, 15.999, 16.00 for O
+MASS_TOLERANCE_G_MOL = 0.01
 
 
 @dataclass(frozen=True, eq=False)
@@ -157,6 +162,8 @@ def find_sites(electrolyte: Electrolyte, donors: Mapping[str, str] | None = None
         offset += s.n_molecules
         per_molecule = mask.sum() // s.n_molecules
         names = _atom_labels(universe, s.atom_indices[mask][:per_molecule])
+        if per_molecule > 12:  # a polymer: the kinds, not every atom
+            names = "kinds " + " ".join(sorted(set(names.split()), key=lambda n: (len(n), n)))
         descriptions[s.label] = (f"{per_molecule} donor atom(s) per molecule ({names}) by {how}"
                                  if per_molecule else f"no donor atoms (no O, N or F by {how})")
     donor_atoms = np.concatenate(atoms)
@@ -196,7 +203,13 @@ def _default_donors(universe, species) -> tuple[np.ndarray, str]:
     for attr in ("names", "types"):
         values = getattr(atoms, attr, None)
         if values is not None:
+            if all(str(v).isdigit() for v in values):  # numeric LAMMPS types say nothing: try the masses
+                break
             return np.array([bool(_DONOR_NAME.match(str(v))) for v in values], dtype=bool), f"atom {attr[:-1]}"
+    masses = getattr(atoms, "masses", None)
+    if masses is not None:
+        near = np.abs(np.asarray(masses)[:, None] - np.array(list(DONOR_MASSES.values()))[None, :])
+        return near.min(axis=1) <= MASS_TOLERANCE_G_MOL, "atom mass (O, N, F within 0.01 g/mol; numeric types)"
     return np.zeros(len(indices), bool), "element, name or type (none in the topology)"
 
 
