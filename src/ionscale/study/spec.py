@@ -11,6 +11,9 @@ A study (Fang et al. 2026: 8 concentrations × 4 independent replicas) is one TO
     solvent = { EC = "resname EC", DMC = "resname DMC" }
     valences = { cation = 1, anion = -1 }     # optional overrides
     timestep_ps = 10.0                        # optional: time between frames when files carry none
+    implicit_solvent = false                  # optional: no solvent species because it is a continuum
+                                              #   (else no solvent = a solvent-free melt, no solvent frame)
+    particles = "molecules"                   # optional: "atoms" = every atom a particle (xyz, melts)
 
     [analysis]                                # optional
     fit_window = [100.0, 1000.0]              # ps; default: found from the self-MSDs
