@@ -458,7 +458,8 @@ def scan(electrolyte: Electrolyte, *, start: int | None = None, stop: int | None
     frames = np.arange(len(universe.trajectory))[slice(start, stop, step)]
     if len(frames) < (MIN_FRAMES if transport else 1):
         raise IonscaleError(f"only {len(frames)} frame(s) selected; transport needs at least {MIN_FRAMES} "
-                            "(and many more for a diffusive regime): use a longer trajectory or a smaller step")
+                            "(and many more for a diffusive regime): use a longer trajectory or a smaller step; the "
+                            "structure alone needs one frame (--no-transport --no-mesoscale)")
     times = _frame_times(universe, frames, electrolyte.timestep_ps)
     weights = tracked_points(electrolyte, solvent_weighting) if transport else None
     settings = {"frames": [int(frames[0]), int(frames[-1]), len(frames)], "timestep_ps": electrolyte.timestep_ps,

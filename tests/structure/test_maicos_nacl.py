@@ -57,3 +57,20 @@ def test_missed_contacts_warned(nacl):
     with pytest.warns(UserWarning, match=r"Cl: no contact with a Na in any frame, although .* first peak at 0\.2"):
         result = analysis.run(cache=False)
     assert result.get("bound_fraction", "Na").value == 0
+
+
+def test_command_line_prints_the_donors(tmp_path):
+    """One frame is enough for the structure alone; the donors chosen are printed with the table."""
+    from typer.testing import CliRunner
+
+    from ionscale.cli import app
+    args = ["analyze", str(MAICOS / "salt_water.tpr"), str(MAICOS / "salt_water.gro"), "--cation", "Na=resname NA",
+            "--anion", "Cl=resname CL", "--solvent", "water=resname SOL", "--temperature", "300", "--no-cache",
+            "--no-figures", "--out", str(tmp_path)]
+    needs_frames = CliRunner().invoke(app, args)
+    assert needs_frames.exit_code == 2 and "--no-transport --no-mesoscale" in " ".join(needs_frames.output.split())
+    result = CliRunner().invoke(app, args + ["--no-transport", "--no-mesoscale"])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "note: Cl: 1 donor atom(s) per molecule (CL) by default for a monatomic ion (the ion itself)" in text
+    assert "note: water: 1 donor atom(s) per molecule (OW1) by atom name" in text
