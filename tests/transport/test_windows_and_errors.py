@@ -102,3 +102,15 @@ def test_round_off_error_bars_are_not_printed():
     assert format_value(0.5, 1e-17) == "0.5"
     assert format_value(0.5, 0.0) == "0.5"
     assert format_value(0.5, 0.012) == "0.500 ± 0.012"
+
+
+def test_spread_rows_are_never_taken_for_values(walkers):
+    """The study figures and report pick one row per quantity: the value, not its window spread."""
+    from ionscale.report.study_figures import select
+    es, store = walkers
+    res = quiet(electrolytes=es, temperature=300.0, stores=[store], n_blocks=1)  # no error bars: ties on stderr
+    table = res.to_frame().assign(state_point="p", concentration_mol_L=1.0)
+    table = table.iloc[::-1]  # spread rows first
+    picked = select(table, "conductivity", "solvent")
+    assert len(picked) == 1 and picked.method.iloc[0] == "none"
+    assert picked.value.iloc[0] == pytest.approx(res.conductivity["solvent"].value, rel=1e-12)
