@@ -10,10 +10,7 @@ SIGKILL and re-run of ``study`` are tests/study/test_study.py's; of ``simulate``
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import warnings
 from pathlib import Path
 
 import MDAnalysis as mda
@@ -76,11 +73,7 @@ def files(tmp_path_factory):
     _, pair = write(two.universe, folder / "two")
     other = build("walkers", n_pairs=16, n_frames=20, n_solvent=10, seed=9)
     _, mismatch = write(other.universe, folder / "other")
-    return dict(folder=folder, top=top, dcd=dcd, xtc=xtc, five=five, two=two_frames(pair), mismatch=mismatch)
-
-
-def two_frames(path):
-    return path
+    return dict(folder=folder, top=top, dcd=dcd, xtc=xtc, five=five, two=pair, mismatch=mismatch)
 
 
 def analyze(files, traj, *extra, top=None, out=None):

@@ -5,7 +5,6 @@ import warnings
 from pathlib import Path
 
 import MDAnalysis as mda
-import numpy as np
 import pytest
 from MDAnalysis.lib.distances import distance_array
 
