@@ -21,11 +21,13 @@ from rich.table import Table
 
 from .errors import IonscaleError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, rich_markup_mode=None,
                   help="Onsager transport, transference numbers and solvation structure of electrolytes from MD.")
 console = Console(width=None if sys.stdout.isatty() else 120)
 err_console = Console(stderr=True)
 
+ATOMS_HELP = ("Every atom is a particle (monatomic ions, melts, xyz files without bonds or residues), instead of "
+              "molecules from bonds or residues.")
 LABELLED = re.compile(r"^([A-Za-z_][\w+-]*)=(?!=)(.+)$")
 
 
@@ -75,7 +77,13 @@ def progress_bar() -> Progress:
                     TextColumn("frames"), TimeRemainingColumn(), console=err_console, transient=True)
 
 
-def print_summary(result, title: str) -> None:
+def print_notes(notes, warned=frozenset()) -> None:
+    """A result's notes: those that were warnings in yellow, the rest dimmed."""
+    for note in notes:
+        console.print(f"[yellow]warning:[/] {escape(note)}" if note in warned else f"[dim]note: {escape(note)}[/]")
+
+
+def print_summary(result, title: str, warned=frozenset()) -> None:
     table = Table(title=title, show_lines=False)
     summary = result.summary()
     for col in summary.columns:
@@ -84,11 +92,14 @@ def print_summary(result, title: str) -> None:
         table.add_row(*(escape(str(v)) for v in row))
     console.print(table)
     window = result.window
-    console.print(f"fit window {window['start_ps']:g}–{window['end_ps']:g} ps"
-                  + ("" if window["found"] else f" [yellow](not diffusive: max |γ−1| = "
+    how = "given" if window.get("given") else "automatic"
+    n_spread = len(window.get("spread_windows_ps", []))
+    console.print(f"fit window {window['start_ps']:g}–{window['end_ps']:g} ps ({how}; error bars: "
+                  f"{window.get('error_method', '?')}, each fitted over this window; window spread: half the range "
+                  f"over {n_spread} window(s))"
+                  + ("" if window["found"] else f" [yellow](ion self-MSDs not diffusive: max |γ−1| = "
                                                  f"{window['max_gamma_deviation']:.2f})[/]"))
-    for note in result.notes:
-        console.print(f"[dim]note: {escape(note)}[/]")
+    print_notes(result.notes, warned)
 
 
 @app.command()
@@ -97,6 +108,7 @@ def species(
     trajectory: Optional[Path] = typer.Argument(None, help="Optional trajectory (some topologies need one)."),
     topology_format: Optional[str] = typer.Option(None, help="MDAnalysis topology format if the extension misleads."),
     format: Optional[str] = typer.Option(None, help="MDAnalysis trajectory format if the extension misleads."),
+    atoms_as_particles: bool = typer.Option(False, "--atoms-as-particles", help=ATOMS_HELP),
 ):
     """List the kinds of molecules in a topology, to choose --cation/--anion/--solvent selections."""
     from .io import open_universe
@@ -104,13 +116,18 @@ def species(
 
     def body():
         u = open_universe(topology, [trajectory] if trajectory else [], topology_format=topology_format, format=format)
-        table = Table(title=f"molecular species in {topology.name}")
+        table = Table(title=f"{'atomic' if atoms_as_particles else 'molecular'} species in {topology.name}")
         for col in ("name", "count", "atoms", "net charge (e)", "mass (g/mol)", "selection"):
             table.add_column(col)
-        for s in list_species(u):
-            table.add_row(*(escape(v) for v in (s.name, str(s.count), str(s.n_atoms), f"{s.net_charge_e:+.3f}",
-                                                 f"{s.mass_g_mol:.3f}", s.selection)))
+        found = list_species(u, "atoms" if atoms_as_particles else "molecules")
+        for s in found:
+            charge = f"{s.net_charge_e:+.3f}" if s.net_charge_e == s.net_charge_e else "n/a (no charges)"
+            table.add_row(*(escape(v) for v in (s.name, str(s.count), str(s.n_atoms), charge, f"{s.mass_g_mol:.3f}",
+                                                 s.selection)))
         console.print(table)
+        if len(found) == 1 and found[0].count == 1 and not atoms_as_particles:
+            console.print("[yellow]the whole system is one molecule[/] (no bonds, one residue: e.g. an xyz file); "
+                          "if every atom is a particle, add --atoms-as-particles")
     run_safely(body)
 
 
@@ -122,11 +139,15 @@ def analyze(
                                                 "(one cation species)."),
     anion: List[str] = typer.Option(..., help="Selection of an anion species ([LABEL=]SELECTION); repeat for several."),
     solvent: List[str] = typer.Option([], help="Selection of a solvent species ([LABEL=]SELECTION); repeat for several; "
-                                               "none = implicit solvent."),
+                                               "none: a solvent-free melt (or --implicit-solvent)."),
     temperature: float = typer.Option(..., help="Temperature in K."),
     fit_window: Optional[Tuple[float, float]] = typer.Option(None, help="Fit window T_START T_END in ps "
-                                                                        "(default: found from the self-MSDs)."),
-    blocks: int = typer.Option(5, help="Blocks for error bars of a single trajectory (replicas are used when given)."),
+                                                                        "(default: found from the self-MSDs). "
+                                                                        "Either way γ of every term is checked "
+                                                                        "and a warning names those not diffusive."),
+    blocks: int = typer.Option(5, help="Blocks for error bars of a single trajectory (replicas are used when "
+                                       "given), each fitted over the value's window: fewer when a given window "
+                                       "does not fit in one block."),
     out: Path = typer.Option(Path("ionscale-results"), help="Output folder."),
     timestep: Optional[float] = typer.Option(None, help="Time between stored frames in ps, for files without times."),
     force_timestep: bool = typer.Option(False, help="Use --timestep although the trajectory stores another frame "
@@ -173,6 +194,14 @@ def analyze(
                                                               "--cluster-carrier com (default: one frame)."),
     szz_k_max_nm_inv: float = typer.Option(10.0, help="Largest wave number |k| of the charge structure factor "
                                                       "S_ZZ(k), in nm⁻¹."),
+    implicit_solvent: bool = typer.Option(False, help="No --solvent because the solvent is a continuum at rest "
+                                                      "(implicit-solvent model): the lab frame is the solvent frame. "
+                                                      "Without it, no --solvent means a solvent-free melt or ionic "
+                                                      "liquid: no solvent frame, no ρ+ or Newman number."),
+    atoms_as_particles: bool = typer.Option(False, "--atoms-as-particles", help=ATOMS_HELP),
+    box: Optional[Tuple[float, float, float]] = typer.Option(None, help="Box edge lengths LX LY LZ in nm "
+                                                                        "(orthorhombic), for trajectories without a "
+                                                                        "box (e.g. xyz); replaces a stored box."),
 ):
     """Transport (Onsager coefficients, conductivity, transference numbers) and solvation structure of one
     state point, from one pass over each trajectory.
@@ -202,11 +231,12 @@ def analyze(
                           solvent=labelled(solvent, "solvent") if solvent else None)
         system = dict(valences=key_values(valence, "--valence", int), centers=key_values(center, "--center"),
                       allow_non_neutral=allow_non_neutral, timestep_ps=timestep, force_timestep=force_timestep,
-                      allow_unassigned=allow_unassigned)
+                      allow_unassigned=allow_unassigned, implicit_solvent=implicit_solvent,
+                      particles="atoms" if atoms_as_particles else "molecules")
         with progress_bar() as bar, warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             replicas = [Electrolyte.from_universe(open_universe(topology, [t], topology_format=topology_format,
-                                                               format=format), **selections, **system)
+                                                               format=format, box_nm=box), **selections, **system)
                         for t in trajectories]
             tasks = {}
 
@@ -218,16 +248,18 @@ def analyze(
             results, notes = analyse(replicas, temperature, options, cache=cache,
                                      backend="serial" if workers == 1 else "multiprocessing", n_workers=workers,
                                      progress=report)
-        shown = {str(w.message) for w in caught if "no diffusive window" not in str(w.message)
-                 and issubclass(w.category, UserWarning) and "ionscale" in (w.filename or "")}
-        for message in shown | set(notes):
+        warned = {str(w.message) for w in caught
+                  if issubclass(w.category, UserWarning) and "ionscale" in (w.filename or "")}
+        in_results = {note for result in results for note in getattr(result, "notes", [])}
+        for message in (warned - in_results) | set(notes):  # the rest are printed with their result
             err_console.print(f"[yellow]warning:[/] {escape(message)}")
         for result in results:
             if result.section == "transport":
-                print_summary(result, f"transport at {temperature:g} K — {len(replicas)} trajectory(ies)")
+                print_summary(result, f"transport at {temperature:g} K — {len(replicas)} trajectory(ies)", warned)
             else:
                 print_table(result.summary(), {"structure": "solvation structure",
                                                "mesoscale": "clusters and screening"}[result.section])
+                print_notes(getattr(result, "notes", []), warned)
         written = write_analysis(out, results, figures=figures)
         console.print(f"wrote {', '.join(p.name for p in written)} in {escape(str(out))}/")
         replaced, stale = old_files & {p.name for p in written}, old_files - {p.name for p in written}

@@ -73,6 +73,10 @@ class Options:
             if given:
                 raise IonscaleError(f"{', '.join(given)} set with the mesoscale analyses off (--no-mesoscale): they "
                                     "would be ignored; drop them or switch the mesoscale analyses on")
+        for label, cutoff in dict(self.cutoffs).items():
+            if not cutoff > 0:
+                raise IonscaleError(f"the shell cut-off of {label} must be a positive distance in nm "
+                                    f"(--cutoff {label}=NM), got {cutoff}")
         if self.epsilon_r is not None and not self.epsilon_r > 0:
             raise IonscaleError(f"epsilon_r (relative permittivity) must be positive, got {self.epsilon_r}")
         if self.cluster_contacts not in CLUSTER_CONTACTS:
@@ -124,7 +128,7 @@ def structure_analyses(electrolytes: Sequence[Electrolyte], options: Options, no
         return [StructureAnalysis(es, donors=dict(options.donors) or None, cutoffs=dict(options.cutoffs) or None)
                 for es in electrolytes]
     except IonscaleError as err:
-        if options.donors or not options.transport:
+        if options.donors or options.cutoffs or not options.transport:  # what the user asked for must work
             raise
         notes.append(f"structure skipped: {err}")
         return None
@@ -216,11 +220,14 @@ def _mesoscale(electrolyte: Electrolyte, store, temperature: float, results: lis
     clusters = None
     edges, contacts = _cluster_edges(store, by_section.get("structure"), options)
     if edges is not None:
-        D = None
+        D, reference = None, "solvent"
         if "transport" in by_section:
-            D = by_section["transport"].D["solvent"].value * 1e-10  # 1e-10 m²/s → m²/s
+            transport = by_section["transport"]
+            reference = transport.reference_frame  # solvent; barycentric without a solvent
+            D = transport.D[reference].value * 1e-10  # 1e-10 m²/s → m²/s
         clusters = ClusterAnalysis(electrolyte, store, edges, temperature=temperature, diffusion_m2_s=D,
-                                   diffusion_method="Onsager fit, solvent frame", carrier=options.cluster_carrier,
+                                   diffusion_method=f"Onsager fit, {reference} frame",
+                                   carrier=options.cluster_carrier,
                                    lag_frames=_lag_frames(options.carrier_lag_ps, store), n_blocks=options.n_blocks).run()
         clusters.notes.insert(0, f"clusters: {contacts}")
     else:

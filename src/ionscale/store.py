@@ -487,6 +487,8 @@ def _frame_times(universe, frames: np.ndarray, timestep_ps: float | None,
 
     A timestep that contradicts the frame interval the trajectory stores is refused unless forced: it
     would scale every D, L_ij and κ by the ratio (a wrong unit, e.g. fs for ps, gives factors of 1000)."""
+    if len(frames) == 1:  # one configuration (structure only): no interval to know
+        return np.zeros(1)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         stored = universe.trajectory.dt
@@ -537,9 +539,10 @@ def scan(electrolyte: Electrolyte, *, start: int | None = None, stop: int | None
     """
     universe = electrolyte.universe
     frames = np.arange(len(universe.trajectory))[slice(start, stop, step)]
-    if len(frames) < MIN_FRAMES:
+    if len(frames) < (MIN_FRAMES if transport else 1):
         raise IonscaleError(f"only {len(frames)} frame(s) selected; transport needs at least {MIN_FRAMES} "
-                            "(and many more for a diffusive regime): use a longer trajectory or a smaller step")
+                            "(and many more for a diffusive regime): use a longer trajectory or a smaller step; the "
+                            "structure alone needs one frame (--no-transport --no-mesoscale)")
     times = _frame_times(universe, frames, electrolyte.timestep_ps, electrolyte.force_timestep)
     weights = tracked_points(electrolyte, solvent_weighting) if transport else None
     settings = {"frames": [int(frames[0]), int(frames[-1]), len(frames)], "timestep_ps": electrolyte.timestep_ps,
@@ -554,7 +557,7 @@ def scan(electrolyte: Electrolyte, *, start: int | None = None, stop: int | None
             warnings.warn(f"the cached pass is damaged and is recomputed: {err}")
             cache_file.unlink(missing_ok=True)
 
-    first_atom = _first_atom_of_molecule(universe) if transport else None
+    first_atom = _first_atom_of_molecule(electrolyte.molecules) if transport else None
     if n_workers < 0:
         raise IonscaleError(f"n_workers must be 0 (automatic) or a number of processes, got {n_workers}")
     if n_workers == 0:
@@ -601,9 +604,8 @@ def auto_workers(n_frames: int, n_atoms: int) -> int:
     return max(1, min(cores, 8))
 
 
-def _first_atom_of_molecule(universe) -> np.ndarray:
-    from .system import molecule_ids
-    mol = molecule_ids(universe)
+def _first_atom_of_molecule(mol: np.ndarray) -> np.ndarray:
+    """Index of the first atom of each atom's molecule, shape (n_atoms,); ``mol``: molecule of each atom."""
     first = np.full(mol.max() + 1, len(mol))
     np.minimum.at(first, mol, np.arange(len(mol)))
     return first[mol]
@@ -766,6 +768,8 @@ def _uniform_times(time_ps: np.ndarray) -> np.ndarray:
     is given the fewest significant digits (at most 6) that stay within it, so that a window such as
     5–50 ps selects the same lags whatever the file format and a 0.1 ps interval stays 0.1 ps."""
     dt = np.diff(time_ps)
+    if not dt.size:
+        return np.zeros(len(time_ps))
     rounding = 2.0 * float(np.spacing(np.float32(np.abs(time_ps).max())))
     if not (dt > 0).all() or np.ptp(dt) > max(1e-5 * abs(dt.mean()), 1.01 * rounding):
         raise IonscaleError(

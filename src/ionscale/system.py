@@ -32,6 +32,11 @@ from MDAnalysis.exceptions import NoDataError, SelectionError
 from .errors import IonscaleError
 
 ROLES = ("cation", "anion", "solvent")
+#: what a particle can be (Electrolyte.from_universe(particles=...))
+PARTICLES = ("molecules", "atoms")
+#: the hint of every error that a molecule definition from residues may cause
+ATOMS_HINT = ("; if every atom is a particle (monatomic ions, a melt, an xyz file without residues), say so: "
+              "particles='atoms' (CLI: --atoms-as-particles)")
 Selections = Union[None, str, Sequence[str], Mapping[str, str]]
 
 #: a molecule's partial charges may deviate this much from an integer before we call them scaled
@@ -104,8 +109,11 @@ class SpeciesInfo:
 
 
 def molecule_ids(universe) -> np.ndarray:
-    """Molecule index of every atom: bonded fragments when the topology has bonds, else residues.
+    """Molecule index of every atom: the topology's molecules when it numbers them (GROMACS TPR
+    ``molnums``), else bonded fragments when it has bonds, else residues.
 
+    A TPR's molecule numbers come first because its bonds miss massless virtual sites (the M site of
+    TIP4P water is bonded to nothing, so bonded fragments would split every water molecule in two).
     Fragments are the connected components of the bond graph, numbered in the order of their first
     atom (as MDAnalysis' ``fragindices``, at a fraction of its cost on large systems).
     """
@@ -121,6 +129,9 @@ def _bond_pairs(universe) -> np.ndarray | None:
 
 
 def _molecule_ids(universe, bonds: np.ndarray | None) -> np.ndarray:
+    molnums = getattr(universe.atoms, "molnums", None)
+    if molnums is not None:
+        return np.unique(np.asarray(molnums), return_inverse=True)[1].reshape(-1)
     if bonds is None:
         return np.asarray(universe.atoms.resindices)
     n_atoms = len(universe.atoms)
@@ -150,14 +161,14 @@ def _molecule_signature(names: np.ndarray, masses: np.ndarray) -> tuple:
     return tuple(names), tuple(np.round(masses, 3))
 
 
-def list_species(universe) -> list[SpeciesInfo]:
-    """The kinds of molecules in a universe, to help pick selections.
+def list_species(universe, particles: str = "molecules") -> list[SpeciesInfo]:
+    """The kinds of molecules (or, with ``particles="atoms"``, of atoms) in a universe, to help pick selections.
 
     Molecules with the same atom types (or names) in the same order and the same masses are one kind.
     Each entry suggests a selection that matches exactly its atoms (``resname`` or ``type``), when
-    one exists.
+    one exists. Without charges in the topology the net charge is NaN.
     """
-    mol = molecule_ids(universe)
+    mol = molecule_ids(universe) if particles == "molecules" else np.arange(len(universe.atoms))
     masses = _masses(universe)
     charges = _charges(universe)
     atoms = universe.atoms
@@ -189,6 +200,7 @@ def _exact_selection(universe, indices: np.ndarray, resnames: list, types: tuple
     if len(resnames) == 1 and resnames[0]:
         candidates.append(f"resname {resnames[0]}")
     candidates.append("type " + " ".join(sorted(set(types))))
+    candidates.append("name " + " ".join(sorted(set(types))))
     wanted = set(indices.tolist())
     for sel in candidates:
         try:
@@ -232,19 +244,26 @@ class Electrolyte:
     """
 
     def __init__(self, universe, species: Sequence[Species], *, timestep_ps: float | None = None,
-                 force_timestep: bool = False, notes: Sequence[str] = ()):
+                 force_timestep: bool = False, notes: Sequence[str] = (), implicit_solvent: bool = False,
+                 molecules: np.ndarray | None = None):
         self.universe = universe
         self.species = list(species)
         self.timestep_ps = timestep_ps
         self.force_timestep = force_timestep
         self.notes = list(notes)
+        #: the ions move in a continuum at rest (implicit solvent): the lab frame is the solvent frame.
+        #: False without solvent species means a solvent-free system (melt, ionic liquid): no solvent frame.
+        self.implicit_solvent = bool(implicit_solvent)
+        #: molecule index of every atom of the universe (how molecules are made whole in the pass)
+        self.molecules = molecule_ids(universe) if molecules is None else np.asarray(molecules)
 
     # -- construction -------------------------------------------------------------------------
     @classmethod
     def from_universe(cls, universe, cation: Selections, anion: Selections, solvent: Selections = None, *,
                       valences: Mapping[str, int] | None = None, centers: Mapping[str, str] | None = None,
                       allow_non_neutral: bool = False, timestep_ps: float | None = None,
-                      force_timestep: bool = False, allow_unassigned: bool = False) -> "Electrolyte":
+                      force_timestep: bool = False, allow_unassigned: bool = False, implicit_solvent: bool = False,
+                      particles: str = "molecules") -> "Electrolyte":
         """Define species by MDAnalysis selections.
 
         Parameters
@@ -270,7 +289,20 @@ class Electrolyte:
             explicit solvent forgotten in the selections) count in the barycentre but the "solvent frame"
             becomes the lab frame, as for an implicit solvent — wrong when they are a moving solvent.
             Without a solvent selection this is refused unless allowed; with one, it is noted and warned.
+        implicit_solvent : bool
+            The ions move in a continuum solvent at rest (no solvent species): the lab frame is then the
+            solvent frame. Without solvent species and without this flag the system has no solvent
+            (a molten salt, an ionic liquid): no solvent frame, no ρ+ or Newman number (SPEC §2.1).
+        particles : {"molecules", "atoms"}
+            What a particle is: a molecule (the topology's molecules, bonded fragments or residues), or
+            every atom on its own — for monatomic melts and topologies without bonds or residues
+            (xyz files), where residues would make one big molecule.
         """
+        if particles not in PARTICLES:
+            raise IonscaleError(f"particles must be one of {', '.join(PARTICLES)}, got {particles!r}")
+        if implicit_solvent and solvent:
+            raise IonscaleError("implicit_solvent (--implicit-solvent) means the solvent is a continuum, but "
+                                f"solvent species were selected ({solvent!r}); drop one of the two")
         roles = {"cation": _named(cation, "cation"), "anion": _named(anion, "anion"),
                  "solvent": _named(solvent, "solvent")}
         if len(roles["cation"]) != 1:
@@ -288,15 +320,20 @@ class Electrolyte:
             if unknown:
                 raise IonscaleError(f"{what} names unknown species {sorted(unknown)}; species are {labels}")
         if timestep_ps is not None and not timestep_ps > 0:
-            raise IonscaleError(f"timestep_ps must be a positive time in ps, got {timestep_ps}")
+            raise IonscaleError(f"the time between frames (--timestep, timestep_ps) must be a positive time in ps, "
+                                f"got {timestep_ps}")
 
         masses = _masses(universe)
         charges = _charges(universe)
         bonds = _bond_pairs(universe)
-        mol = _molecule_ids(universe, bonds)
+        if particles == "atoms":
+            mol = np.arange(len(masses))
+            notes = ["every atom is a particle (particles='atoms'): positions are atoms, not molecules"]
+        else:
+            mol = _molecule_ids(universe, bonds)
+            notes = [] if bonds is not None or hasattr(universe.atoms, "molnums") else [
+                "the topology has no bonds: each residue is taken as one molecule"]
         atoms_per_molecule = np.bincount(mol)
-        notes = [] if bonds is not None else [
-            "the topology has no bonds: each residue is taken as one molecule"]
         species, taken = [], np.zeros(len(masses), bool)
         for role in ROLES:
             for label, sel in roles[role].items():
@@ -320,7 +357,8 @@ class Electrolyte:
         if not taken.all():
             _unassigned(universe, np.flatnonzero(~taken), mol, any(s.role == "solvent" for s in species),
                         allow_unassigned, notes)
-        return cls(universe, species, timestep_ps=timestep_ps, force_timestep=force_timestep, notes=notes)
+        return cls(universe, species, timestep_ps=timestep_ps, force_timestep=force_timestep, notes=notes,
+                   implicit_solvent=implicit_solvent, molecules=mol)
 
     # -- views -------------------------------------------------------------------------------
     @property
@@ -420,7 +458,7 @@ def _build_species(universe, label, role, selection, mol, atoms_per_molecule, ma
             f"{label}: selection {selection!r} splits {split.size} molecule(s): e.g. it takes "
             f"{present[k]} of the {atoms_per_molecule[k]} atoms of molecule {k}. Select whole molecules "
             f"(e.g. by resname or all their atom types); to follow a part of each molecule use "
-            f"centers={{{label!r}: ...}}.")
+            f"centers={{{label!r}: ...}}{ATOMS_HINT}.")
     molecule_of_atom = np.unique(m, return_inverse=True)[1]
     n_mol = int(molecule_of_atom[-1]) + 1
     sizes = np.bincount(molecule_of_atom)
@@ -428,7 +466,7 @@ def _build_species(universe, label, role, selection, mol, atoms_per_molecule, ma
     if len(set(sizes)) != 1 or np.ptp(mol_mass) > 1e-6 * mol_mass.max():
         raise IonscaleError(f"{label}: selection {selection!r} matches different kinds of molecules "
                             f"({sorted(set(sizes.tolist()))} atoms, masses "
-                            f"{sorted(set(np.round(mol_mass, 3).tolist()))} g/mol); give each kind its own species.")
+                            f"{sorted(set(np.round(mol_mass, 3).tolist()))} g/mol); give each kind its own species{ATOMS_HINT}.")
     if not mol_mass[0] > 0:
         raise IonscaleError(f"{label}: its molecules have zero mass; the topology's masses are missing "
                             "or were guessed as 0 — supply masses (universe.add_TopologyAttr('masses', ...)).")

@@ -121,3 +121,25 @@ def test_linker_contacts():
     decoded = [(k // 36, k // 6 % 6, k % 6) for k in key.tolist()]
     assert decoded == [(1, 0, 2), (1, 0, 5), (1, 2, 5), (1, 0, 2)]
     assert when.tolist() == [0, 0, 0, 1]
+
+
+def test_residence_time_not_shorter_than_the_run_is_flagged():
+    """Contacts that last most of a 39 ps run: τ from the KWW fit exceeds the run and is marked a lower bound;
+    the linker (broken at 30 ps, τ ≈ 32 ps) is not."""
+    import warnings
+
+    from structure_data import hand_built_electrolyte, hand_built_universe
+
+    from ionscale.structure import StructureAnalysis
+    u = hand_built_universe(40)
+    c = u.trajectory.coordinate_array
+    c[30:, 7:9, 2] += 10.0    # A1 leaves Li1 and Li2 at 30 ps
+    c[35:, 15:17, 2] += 10.0  # S0 leaves Li0 at 35 ps
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = StructureAnalysis(hand_built_electrolyte(u), cutoffs=0.25, ssip_cutoffs=0.45).run(cache=False)
+    flagged = {r.species for r in result.rows if r.quantity == "residence_time" and "lower bound" in r.method}
+    assert flagged == {"A:atom", "A:molecule", "S:atom", "S:molecule"}
+    assert all(result.get("residence_time", s).value >= 39.0 for s in flagged)
+    assert result.get("residence_time", "linker").value < 39.0
+    assert any("is not shorter than the trajectory (39 ps)" in n for n in result.notes)

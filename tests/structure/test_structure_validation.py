@@ -56,7 +56,8 @@ def bn_fec():
 
 @pytest.fixture(scope="module")
 def default_run(bn_fec):
-    analysis = StructureAnalysis(bn_fec, donors={"PF6": "name F"})
+    # PF6: the default, its negative atoms (F); FEC: its O only (the default O/N/F would add its F)
+    analysis = StructureAnalysis(bn_fec, donors={"FEC": "name O"})
     store = scan(bn_fec, collectors=[analysis.collector], cache=False)
     return analysis, store, analysis.run(store)
 
@@ -75,7 +76,8 @@ def test_contacts_are_every_pair_within_the_radius(bn_fec, default_run):
 
 
 def test_shells_match_independent_reference(bn_fec, default_run):
-    """Default donors (N, O) plus F of PF6, cut-offs from the RDF minima: identical per Li and frame."""
+    """Default donors (F of PF6 by charge, N of BN), O of FEC, cut-offs from the RDF minima: identical per
+    Li and frame."""
     analysis, store, result = default_run
     assert [result.cutoff_nm[s] for s in SPECIES] == pytest.approx([0.3225, 0.3875, 0.3275])
     cutoff_A = {s: 10 * result.cutoff_nm[s] for s in SPECIES}

@@ -23,6 +23,7 @@ temperature = 300.0
 [species]
 cation = "type 1"
 anion = "type 2"
+implicit_solvent = true
 
 [analysis]
 blocks = 4

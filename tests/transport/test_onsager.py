@@ -84,7 +84,7 @@ def test_species_mean_convention_is_L_over_cc(walkers):
 
 def test_rigid_pairs_carry_no_current():
     syn = build("pairs", n_pairs=150, n_frames=1500, seed=4)
-    es = Electrolyte.from_universe(syn.universe, cation=syn.cation, anion=syn.anion)
+    es = Electrolyte.from_universe(syn.universe, cation=syn.cation, anion=syn.anion, implicit_solvent=True)
     res = OnsagerAnalysis(es, temperature=300.0, cache=False).run()
     kappa = res.conductivity["solvent"]
     L = res.L["solvent"]
@@ -125,7 +125,7 @@ def test_disk_round_trip_gives_in_memory_results(tmp_path):
 
 def test_replicas_give_replica_errors_and_mean_L_values():
     reps = [build("walkers", n_pairs=60, n_frames=800, seed=s) for s in (1, 2, 3)]
-    es = [Electrolyte.from_universe(r.universe, cation=r.cation, anion=r.anion) for r in reps]
+    es = [Electrolyte.from_universe(r.universe, cation=r.cation, anion=r.anion, implicit_solvent=True) for r in reps]
     res = OnsagerAnalysis(es, temperature=300.0, cache=False).run()
     each = [OnsagerAnalysis(e, temperature=300.0, fit=(res.window["start_ps"], res.window["end_ps"]),
                             n_blocks=1, cache=False).run() for e in es]
@@ -142,7 +142,7 @@ def test_window_is_reported_with_gamma_of_every_term(walkers):
     table = res.to_frame()
     assert res.window["found"] and res.window["end_ps"] == pytest.approx(10 * res.window["start_ps"], rel=0.2)
     gammas = table[table.quantity == "gamma"]
-    assert len(gammas) == 3 * (2 + 3)
+    assert len(gammas) == 3 * (2 + 3 + 1)  # per frame: 2 self, 3 collective, the charge (κ) term
     self_gamma = gammas[gammas.method == "self MSD"].value
     assert np.all(np.abs(self_gamma - 1) <= 0.1)
 
@@ -168,7 +168,7 @@ def test_non_diffusive_trajectory_warns_and_says_so():
     positions = (positions[:1] + 0.002 * t ** 2 * np.array([1.0, 0.5, 0.2])) % 40.0  # ballistic drift
     positions[:, 20:] = (positions[:, :20] + np.array([2.5, 0, 0])) % 40.0
     u.trajectory.coordinate_array[:] = positions
-    es = Electrolyte.from_universe(u, cation=syn.cation, anion=syn.anion)
+    es = Electrolyte.from_universe(u, cation=syn.cation, anion=syn.anion, implicit_solvent=True)
     with pytest.warns(UserWarning, match="no diffusive window"):
         res = OnsagerAnalysis(es, temperature=300.0, n_blocks=2, cache=False).run()
     assert not res.window["found"] and any("no diffusive window" in n for n in res.notes)

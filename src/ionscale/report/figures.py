@@ -15,10 +15,15 @@ import numpy as np  # noqa: E402
 from matplotlib.ticker import NullLocator  # noqa: E402
 
 
+def defined_frames(result) -> list:
+    """The frames of a transport result that exist (no solvent frame without a solvent)."""
+    return [f for f in result.frames if np.isfinite(result.curves["msd_nm2"][f]).any()]
+
+
 def plot_correlations(result):
     """Self-MSDs (nm²) and collective |Ω_ij| (mol² J⁻¹ m⁻¹) against lag time (ps), per frame."""
     from ..transport.window import log_spaced_lags
-    frames, species = result.frames, result.species
+    frames, species = defined_frames(result), result.species
     lags = log_spaced_lags(len(result.curves["time_ps"]), per_decade=25)  # what a log axis can show
     t = result.curves["time_ps"][lags]
     fig, axes = plt.subplots(2, len(frames), figsize=(4.2 * len(frames), 7), squeeze=False, sharex=True)
@@ -56,7 +61,7 @@ def plot_correlations(result):
 
 def plot_onsager(result):
     """L_ij (mol² J⁻¹ m⁻¹ s⁻¹) with standard errors, one group of bars per frame."""
-    frames, species = result.frames, result.species
+    frames, species = defined_frames(result), result.species
     pairs = [(i, j) for i in range(len(species)) for j in range(i, len(species))]
     fig, ax = plt.subplots(figsize=(1.6 + 1.3 * len(pairs) * len(frames) / 2, 4))
     width = 0.8 / len(frames)

@@ -191,7 +191,7 @@ def _windows(study: Study, tolerance: float) -> list:
         gammas = []
         for r in rows.itertuples(index=False):
             dev = abs(r.value - 1) if np.isfinite(r.value) else float("nan")
-            self_term = r.method == "self MSD" or "|" not in r.species
+            self_term = r.method == "self MSD" or ("|" not in r.species and r.species != "charge")
             gammas.append({"frame": r.frame, "species": r.species, "kind": "self" if self_term else "collective",
                            "value": _fmt(r.value, 3),
                            "flag": bool(self_term and np.isfinite(dev) and dev > tolerance),
@@ -205,8 +205,9 @@ def _windows(study: Study, tolerance: float) -> list:
                  "end_ps": end["value"].iloc[0] if len(end) else None}
         max_dev = w.get("max_gamma_deviation")
         found = w.get("found")
-        given = found is True and not (isinstance(max_dev, (int, float)) and math.isfinite(max_dev))
-        if given:   # a window fixed by the user: judge it by the γ of the self terms, solvent frame first
+        given = w.get("given", found is True and not (isinstance(max_dev, (int, float)) and math.isfinite(max_dev)))
+        if given and not (isinstance(max_dev, (int, float)) and math.isfinite(max_dev)):
+            # a window fixed by the user (results before issue 14): judge it by the γ of the self terms
             self_rows = rows[(rows["method"] == "self MSD") | ~rows["species"].str.contains("|", regex=False)]
             primary = self_rows[self_rows["frame"] == "solvent"]
             values = (primary if len(primary) else self_rows)["value"].to_numpy(float)

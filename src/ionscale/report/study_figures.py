@@ -297,6 +297,7 @@ def select(table: pd.DataFrame, quantity: str, frame: str | None = None, species
     Where a state point has several rows for the same key (``replicas(4)`` and ``replica-mean L``), the
     one with an error bar from a method other than ``replica-mean L`` is kept."""
     rows = table[table["quantity"] == quantity]
+    rows = rows[~rows["method"].astype(str).str.startswith("window spread")]  # a spread is not a value
     if frame is not None:
         rows = rows[rows["frame"] == frame]
     if species is not None:

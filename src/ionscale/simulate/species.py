@@ -21,4 +21,6 @@ def species_selections(preset_name: str, **overrides: Any) -> dict:
     selections = {"cation": f"resname {RESNAMES['cation']}", "anion": f"resname {RESNAMES['anion']}"}
     if cfg.solvent == "explicit":
         selections["solvent"] = f"resname {RESNAMES['solvent']}"
+    else:
+        selections["implicit_solvent"] = True
     return selections

@@ -25,8 +25,9 @@ unless given, and must lie inside those radii.
 
 Pitfalls
 --------
-- PF6⁻, BF4⁻ and other fluorinated anions bind through F, which the default donors (O, N) leave out:
-  name them, ``donors={"PF6": "name F*"}``.
+- Default donors follow each species' chemistry (:mod:`.sites`: monatomic ions themselves, the negative
+  atoms of anions, O/N/F of molecules); an anion that never enters a shell although its RDF with the
+  cation has a contact peak is warned about (:mod:`.missed`) — name its donors then.
 - The SSIP cut-off is the second minimum of the cation–donor RDF of the anion; the other donor atoms of
   an anion already in contact can put a peak there. Check the RDF figure, or give ``ssip_cutoffs``.
 - Residence times need frames saved more often than contacts break and a run longer than they last:
@@ -37,6 +38,7 @@ Pitfalls
 
 from __future__ import annotations
 
+import warnings
 from typing import Mapping
 
 import numpy as np
@@ -46,9 +48,10 @@ from ..store import scan
 from ..system import Electrolyte
 from ..transport.result import Row
 from .contacts import ContactCollector, Contacts
+from .missed import missed_contacts
 from .geometry import MolecularDipoles, four_donor_shells, shell_dipoles, tetrahedral_order
 from .pairing import CLASSES, anion_molecules, class_counts, pair_classes
-from .rdf import radial_distribution, rdf_minima
+from .rdf import PEAK_G, has_contact_peak, radial_distribution, rdf_minima
 from .residence import NO_FIT, correlation_functions, fit_kww, linker_contacts
 from .result import StructureResult
 from .shells import Shells, first_shells
@@ -65,7 +68,7 @@ class StructureAnalysis:
     ----------
     electrolyte : Electrolyte
     donors : {species: selection}, optional
-        Donor atoms per coordinating species (default: its O and N atoms; see :mod:`.sites`).
+        Donor atoms per coordinating species (default: chosen from the topology, see :mod:`.sites`).
     cutoffs : {species: nm} or float, optional
         Shell cut-offs; species not given take the first minimum of their RDF.
     ssip_cutoffs : {anion species: nm} or float, optional
@@ -121,7 +124,12 @@ class StructureAnalysis:
             store = scan(self.electrolyte, collectors=[self.collector], transport=False, **scan_options)
         elif scan_options:
             raise IonscaleError(f"options {sorted(scan_options)} apply to a new pass, not to a given store")
-        return self.analyze(Contacts.from_store(store, self.collector))
+        result = self.analyze(Contacts.from_store(store, self.collector))
+        shell = {r.species: r.value for r in result.rows if r.quantity == "shell_molecules"}
+        for message in missed_contacts(self.electrolyte, self.sites, shell, self.radius_nm):
+            warnings.warn(message, stacklevel=2)
+            result.notes.append(message)
+        return result
 
     def analyze(self, contacts: Contacts) -> StructureResult:
         """Everything after the pass: pure NumPy on the contacts."""
@@ -161,12 +169,17 @@ class StructureAnalysis:
                 how = "no contacts"
             else:
                 first = minima[minima <= self.radius_nm + 1e-12]
-                if first.size == 0:
+                if first.size == 0 and not has_contact_peak(rdf.r_nm, rdf.g[k], self.smooth_nm):
+                    notes.append(f"{label}: its RDF with the {cation} has no contact peak (smoothed g below "
+                                 f"{PEAK_G:g} up to {self.radius_nm:g} nm): it is never in a shell (cut-off NaN)")
+                    how = "no contact peak"
+                elif first.size == 0:
                     raise IonscaleError(
                         f"cannot find the first minimum of the {cation}–{label} donor RDF below "
                         f"{self.radius_nm:g} nm: give the cut-off, cutoffs={{{label!r}: r_nm}}, or collect "
                         "further with a larger radius_nm (look at the RDF figure first)")
-                cutoff[k], how = first[0], "first RDF minimum"
+                else:
+                    cutoff[k], how = first[0], "first RDF minimum"
             rows.append(Row("cutoff", "", label, float(cutoff[k]), np.nan, "nm", how))
             if sites.roles[k] == "anion" and self.ssip:
                 if label in self.ssip_cutoffs:
@@ -255,6 +268,11 @@ class StructureAnalysis:
             for mode, (acf, fit) in done[id(series)].items():
                 acfs[f"{name} {mode}"], fits[f"{name} {mode}"] = acf, fit
                 method = f"KWW fit, {mode}"
+                if np.isfinite(fit.tau_ps) and fit.tau_ps >= time_ps[-1]:
+                    method += "; τ ≥ run length: a lower bound"
+                    notes.append(f"{name} ({mode}): τ = {fit.tau_ps:.4g} ps is not shorter than the trajectory "
+                                 f"({time_ps[-1]:g} ps): the contacts outlive the run, so τ is at best a lower bound; "
+                                 "run longer")
                 rows += [Row("residence_time", "", name, fit.tau_ps, np.nan, "ps", method),
                          Row("kww_tau", "", name, fit.tau_k_ps, np.nan, "ps", method),
                          Row("kww_beta", "", name, fit.beta, np.nan, "1", method)]

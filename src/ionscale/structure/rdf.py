@@ -18,6 +18,9 @@ Fig. 4, Coste et al. 2026 §II), found robustly on sparsely sampled RDFs:
    — a noise dip on top of a sharp first peak is not a shell boundary, and inside the empty gap that
    follows a sharp Li⁺ peak every position gives the same shells.
 
+A species whose smoothed g stays below ``PEAK_G`` = 2 (twice the ideal-gas value) over the collected
+range has no contact peak: it never enters a shell (cut-off NaN, with a note), as ideal particles.
+
 Later minima (the second one bounds solvent-separated ion pairs) need only the prominence. A minimum
 at the edge of the collected range is not a minimum: the analysis then asks for a larger radius or an
 explicit cut-off.
@@ -70,6 +73,19 @@ def radial_distribution(contacts: Contacts, sites: Sites, radius_nm: np.ndarray,
     n = (np.cumsum(counts, axis=1) - 0.5 * counts) / per_cation
     beyond = edges[1:][None, :] > radius_nm[:, None] + 1e-12
     return RDF(0.5 * (edges[1:] + edges[:-1]), np.where(beyond, np.nan, g), np.where(beyond, np.nan, n))
+
+
+#: smoothed g(r) that a contact peak reaches at least (the ideal-gas value is 1)
+PEAK_G = 2.0
+
+
+def has_contact_peak(r_nm: np.ndarray, g: np.ndarray, smooth_nm: float = 0.01) -> bool:
+    """Whether g, smoothed by a Gaussian of ``smooth_nm``, reaches ``PEAK_G`` over its finite range."""
+    finite = np.isfinite(g)
+    r, g = r_nm[finite], g[finite]
+    if g.size < 3:
+        return False
+    return bool(gaussian_filter1d(g, smooth_nm / (r[1] - r[0]), mode="nearest").max() >= PEAK_G)
 
 
 def rdf_minima(r_nm: np.ndarray, g: np.ndarray, smooth_nm: float = 0.01, prominence: float = 0.05) -> np.ndarray:

@@ -2,11 +2,23 @@
 
 Every species other than the cation may coordinate it — the anions included (the sulfonyl oxygens of
 TFSI, the oxygens of a POSS macro-anion's side chains in Fang et al., J. Mater. Chem. A 2026, Fig. 4).
-A **donor atom** is an atom that may sit in the cation's first shell (SPEC §4). By default the donors
-of a species are all its O and N atoms: by element when the topology has elements, else by atom name
-(else type) starting with ``O`` or ``N`` followed by anything but a lower-case letter (``OW``, ``O1``,
-``N3`` count; ``Na``, ``Ne``, ``opls_135`` do not). Give a selection per species to change that, e.g.
-``donors={"PF6": "name F*"}`` (PF6⁻ and BF4⁻ bind through F, which the default does not include).
+A **donor atom** is an atom that may sit in the cation's first shell (SPEC §4). The defaults follow
+the chemistry of each species, read from the topology:
+
+1. a monatomic ion (Cl⁻, Br⁻, I⁻, F⁻, or a bead of a coarse-grained model) is its own donor: there is
+   nothing else it could bind the cation with;
+2. a polyatomic anion binds the cation through its negatively charged atoms: the atoms with a negative
+   partial charge (the O of TFSI, FSI, ClO4⁻, triflate, the F of PF6⁻ and BF4⁻, the N of DCA⁻), when the
+   topology carries charges;
+3. any other molecule (solvents, anions without charges) through its O, N and F atoms: by element when
+   the topology has elements for all of them, else by atom name (else type) starting with ``O``, ``N``
+   or ``F`` followed by anything but a lower-case letter (``OW``, ``O1``, ``N3``, ``F2`` count; ``Na``,
+   ``Ne``, ``Fe``, ``opls_135`` do not); with numeric types only (LAMMPS data), by atom mass within
+   0.01 g/mol of O (15.999), N (14.007) or F (18.998).
+
+Give a selection per species to change that, e.g. ``donors={"EC": "name O1"}`` (the carbonyl O only).
+Every result says which atoms were taken and why; a species that never enters a shell although it
+comes close to the cation is warned about (:func:`ionscale.structure.analysis.missed_contacts`).
 
 Molecules of all coordinating species are numbered together, species after species, so that one
 integer names any molecule that can enter a shell.
@@ -25,8 +37,12 @@ from MDAnalysis.exceptions import SelectionError
 from ..errors import IonscaleError
 from ..system import Electrolyte
 
-_DONOR_NAME = re.compile(r"^[ON](?![a-z])")
-DONOR_ELEMENTS = ("O", "N")
+_DONOR_NAME = re.compile(r"^[ONF](?![a-z])")
+DONOR_ELEMENTS = ("O", "N", "F")
+#: standard atomic masses of the donor elements (IUPAC, g/mol), for topologies with numeric types only
+DONOR_MASSES = {"O": 15.999, "N": 14.007, "F": 18.998}
+#: how close an atom mass must be to one of them; force fields print 15.9994, 15.999, 16.00 for O
+MASS_TOLERANCE_G_MOL = 0.01
 
 
 @dataclass(frozen=True, eq=False)
@@ -137,7 +153,7 @@ def find_sites(electrolyte: Electrolyte, donors: Mapping[str, str] | None = None
                                     f"(selection {s.selection!r}); check the atom names or types")
             how = f"selection {donors[s.label]!r}"
         else:
-            mask, how = _default_donors(universe, s.atom_indices)
+            mask, how = _default_donors(universe, s)
         atoms.append(s.atom_indices[mask])
         species_of.append(np.full(mask.sum(), k))
         molecule_of.append(offset + s.molecule_of_atom[mask])
@@ -146,12 +162,15 @@ def find_sites(electrolyte: Electrolyte, donors: Mapping[str, str] | None = None
         offset += s.n_molecules
         per_molecule = mask.sum() // s.n_molecules
         names = _atom_labels(universe, s.atom_indices[mask][:per_molecule])
+        if per_molecule > 12:  # a polymer: the kinds, not every atom
+            names = "kinds " + " ".join(sorted(set(names.split()), key=lambda n: (len(n), n)))
         descriptions[s.label] = (f"{per_molecule} donor atom(s) per molecule ({names}) by {how}"
-                                 if per_molecule else f"no donor atoms (no O or N by {how})")
+                                 if per_molecule else f"no donor atoms (no O, N or F by {how})")
     donor_atoms = np.concatenate(atoms)
     if donor_atoms.size == 0:
         raise IonscaleError(
-            "no donor atoms found: the default takes O and N atoms by element, else by atom name or type, "
+            "no donor atoms found: the default takes the negative atoms of anions and the O, N and F atoms of "
+            "molecules, by element, else by atom name or type, "
             f"and none of {labels} has any that way (e.g. numeric LAMMPS types). Name them per species, "
             "e.g. donors={'solvent': 'type 5', 'anion': 'name F*'} (CLI: --donors SPECIES=SELECTION).")
     return Sites(cation=cation.label, species=tuple(labels), roles=tuple(s.role for s in coordinating),
@@ -168,8 +187,15 @@ def _select(universe, selection: str, label: str) -> np.ndarray:
         raise IonscaleError(f"{label}: cannot parse selection {selection!r}: {err}") from None
 
 
-def _default_donors(universe, indices: np.ndarray) -> tuple[np.ndarray, str]:
-    """O and N atoms among ``indices``: by element, else by name, else by type."""
+def _default_donors(universe, species) -> tuple[np.ndarray, str]:
+    """Default donor atoms of a species (module docstring): mask over its atoms and how they were chosen."""
+    indices = species.atom_indices
+    if species.is_ion and len(indices) == species.n_molecules:
+        return np.ones(len(indices), bool), "default for a monatomic ion (the ion itself)"
+    if species.role == "anion":
+        charges = getattr(universe.atoms[indices], "charges", None)
+        if charges is not None and (charges < 0).any():
+            return np.asarray(charges) < 0, "default for an anion (its negatively charged atoms)"
     atoms = universe.atoms[indices]
     elements = getattr(atoms, "elements", None)
     if elements is not None and all(e.strip() for e in elements):
@@ -177,7 +203,13 @@ def _default_donors(universe, indices: np.ndarray) -> tuple[np.ndarray, str]:
     for attr in ("names", "types"):
         values = getattr(atoms, attr, None)
         if values is not None:
+            if all(str(v).isdigit() for v in values):  # numeric LAMMPS types say nothing: try the masses
+                break
             return np.array([bool(_DONOR_NAME.match(str(v))) for v in values], dtype=bool), f"atom {attr[:-1]}"
+    masses = getattr(atoms, "masses", None)
+    if masses is not None:
+        near = np.abs(np.asarray(masses)[:, None] - np.array(list(DONOR_MASSES.values()))[None, :])
+        return near.min(axis=1) <= MASS_TOLERANCE_G_MOL, "atom mass (O, N, F within 0.01 g/mol; numeric types)"
     return np.zeros(len(indices), bool), "element, name or type (none in the topology)"
 
 

@@ -202,7 +202,8 @@ def study_summary(out: Path) -> pd.DataFrame:
     :func:`study_percolation_onset`)."""
     from ..transport.result import format_value
     study = pd.read_csv(Path(out) / "study.csv", keep_default_na=False, na_values=[""])
-    main = study[~study.method.isin(["replica-mean L", "window", "self MSD", "collective"])]
+    main = study[~study.method.isin(["replica-mean L", "window", "self MSD", "collective"])
+                 & ~study.method.astype(str).str.startswith("window spread")]
     headline = HEADLINE + ((PERCOLATION_HEADLINE,) if (study.quantity == PERCOLATION_HEADLINE[0]).any() else ())
     lines = []
     for (label, c), rows in main.groupby(["state_point", "concentration_mol_L"], sort=False):

@@ -13,6 +13,9 @@ A study (Fang et al. 2026: 8 concentrations × 4 independent replicas) is one TO
     timestep_ps = 10.0                        # optional: time between frames when files carry none
                                               #   (force_timestep = true: override the files' own)
                                               # allow_unassigned = true: atoms in no species, no solvent
+    implicit_solvent = false                  # optional: no solvent species because it is a continuum
+                                              #   (else no solvent = a solvent-free melt, no solvent frame)
+    particles = "molecules"                   # optional: "atoms" = every atom a particle (xyz, melts)
 
     [analysis]                                # optional
     fit_window = [100.0, 1000.0]              # ps; default: found from the self-MSDs
@@ -82,11 +85,15 @@ class SpeciesSpec(_Strict):
     timestep_ps: Optional[float] = Field(None, gt=0, description="time between stored frames, ps")
     force_timestep: bool = Field(False, description="timestep_ps overrides the frame interval the files store")
     allow_unassigned: bool = Field(False, description="proceed with atoms in no species and no solvent selected")
+    implicit_solvent: bool = Field(False, description="no solvent species: the solvent is a continuum at rest "
+                                                      "(else a solvent-free melt or ionic liquid)")
+    particles: Literal["molecules", "atoms"] = Field("molecules", description="what a particle is")
 
     def electrolyte_kwargs(self) -> dict:
         return dict(cation=self.cation, anion=self.anion, solvent=self.solvent, valences=self.valences,
                     centers=self.centers, allow_non_neutral=self.allow_non_neutral, timestep_ps=self.timestep_ps,
-                    force_timestep=self.force_timestep, allow_unassigned=self.allow_unassigned)
+                    force_timestep=self.force_timestep, allow_unassigned=self.allow_unassigned,
+                    implicit_solvent=self.implicit_solvent, particles=self.particles)
 
 
 class AnalysisSpec(_Strict):

@@ -19,6 +19,27 @@ diffusive, |γ − 1| ≤ 0.1 with γ = d ln MSD / d ln t (SPEC §2.2). Error ba
 replicas (mean ± standard error, derived quantities computed per replica) or, for one trajectory,
 from contiguous blocks analysed with the same window (SPEC §2.3).
 
+Every window, automatic or given, is checked: the exponent γ of every self term, every collective term
+and the charge term Σ z_i z_j Ω_ij (whose slope is κ) is reported per frame, and a warning names each
+one with |γ − 1| above the tolerance. Blocks are always fitted over the value's window: a given window
+longer than a block reduces the number of blocks (with a note), or leaves no error bar (with a warning).
+
+The **window-sensitivity spread** of every quantity X is half the range of X over the set W of windows
+the automatic rule could have picked just as well — every candidate [t_a, 10 t_a] (same width, inside
+the same limit as the automatic search) in which every ion self-MSD of the reference frame has
+|γ − 1| ≤ tolerance, plus the window used; when no candidate is diffusive, W is every candidate:
+
+    spread(X) = (max_{w∈W} X(w) − min_{w∈W} X(w)) / 2          (NaN when W has one window)
+
+fitted on the same data as the value (the trajectory, or the replica-mean correlations). It is not a
+standard error: it says how much the number depends on a choice the data do not fix, and is reported
+beside the statistical error (rows with method ``window spread (k windows)``).
+
+Without solvent species the system is solvent-free (a melt, an ionic liquid) unless the electrolyte is
+declared implicit-solvent: the solvent frame, ρ_+ and the Newman number are then reported as NaN with
+the reason (binary melts have Σ m_k ΔR_k^m = 0 in the barycentric frame, so L^m is singular and
+Ne = 0/0), and the barycentric frame is the reference.
+
 Example
 -------
 >>> es = Electrolyte.from_universe(u, cation="resname LI", anion="resname PF6",
@@ -51,7 +72,20 @@ from . import quantities as q
 from .correlate import collective_msd_matrix, self_msd
 from .frames import FRAMES, shift_collective, shift_self
 from .result import UNITS, OnsagerResult, Row, pair_labels
-from .window import FitWindow, find_window, log_spaced_lags, ols_slope, window_exponent
+from .window import (MIN_WINDOW_LAGS, FitWindow, _inside as _inside_window, diffusive_windows, find_window,
+                     holds_window, log_spaced_lags, ols_slope, window_exponent)
+
+#: why a system without solvent species (and not declared implicit-solvent) has no solvent frame
+NO_SOLVENT_NOTE = ("no solvent: no solvent species were selected and the solvent is not implicit (--implicit-solvent), "
+                   "so this is taken as a solvent-free system (molten salt, ionic liquid). The solvent frame does "
+                   "not exist; the Newman number and ρ+ measure salt-concentration polarisation against a solvent, "
+                   "and without one the barycentric fluxes are tied (Σ m_k J_k = 0, L singular: Ne = 0/0). They are "
+                   "reported as NaN, 'undefined: no solvent'; the barycentric frame is the reference")
+#: the method of the rows that do not exist without a solvent (SPEC §2.1, §3; the reason: NO_SOLVENT_NOTE)
+UNDEFINED_FRAME = "undefined: no solvent frame"
+UNDEFINED_RHO = "undefined: no solvent"
+#: method label of the window-sensitivity spread rows
+SPREAD = "window spread"
 
 NM2_PER_PS_TO_M2_PER_S = 1e-6
 M3_PER_NM3 = 1e-27
@@ -144,7 +178,7 @@ class OnsagerAnalysis:
         if not temperature > 0:
             raise IonscaleError(f"temperature must be positive in K, got {temperature}")
         if n_blocks < 1:
-            raise IonscaleError(f"n_blocks must be at least 1, got {n_blocks}")
+            raise IonscaleError(f"the number of blocks (--blocks, n_blocks) must be at least 1, got {n_blocks}")
         if fit is not None and not 0 <= fit[0] < fit[1]:
             raise IonscaleError(f"fit window must satisfy 0 <= start < end (ps), got {fit}")
         _check_same_species(self.replicas)
@@ -168,9 +202,12 @@ class OnsagerAnalysis:
         """Read (or load) the trajectories, correlate, fit, and derive every quantity."""
         es = self.replicas[0]
         notes = sorted({note for e in self.replicas for note in e.notes})
-        if not es.has_solvent:
-            notes.append("no solvent species: implicit solvent, the lab frame is the solvent frame "
-                         "(the continuum is at rest)")
+        solvent_free = not es.has_solvent and not es.implicit_solvent
+        if es.implicit_solvent:
+            notes.append("implicit solvent: the lab frame is the solvent frame (the continuum is at rest)")
+        elif solvent_free:
+            notes.append(NO_SOLVENT_NOTE)
+        reference = "barycentric" if solvent_free else "solvent"
         stores = self.stores or [self._scan(e, k) for k, e in enumerate(self.replicas)]
         dts = {round(s.frame_interval_ps, 9) for s in stores}
         if len(dts) > 1:
@@ -180,19 +217,10 @@ class OnsagerAnalysis:
         mean = Correlations.mean(full)
         if len(stores) > 1:
             samples, method = full, f"replicas({len(stores)})"
-            window = self._window(mean, min(s.time_ps[-1] for s in stores), notes)
+            unit_duration = min(s.time_ps[-1] for s in stores)
+            window = self._window(mean, unit_duration, notes, reference, "replica")
         else:
-            n_frames = stores[0].n_frames // self.n_blocks
-            if self.n_blocks > 1 and n_frames < 4:
-                raise IonscaleError(f"{stores[0].n_frames} frames cannot be cut into {self.n_blocks} blocks; "
-                                    "use fewer blocks (--blocks) or a longer trajectory")
-            blocked = self.n_blocks > 1
-            window = self._window(mean, stores[0].time_ps[n_frames - 1 if blocked else -1], notes)
-            # a block's estimates are fits inside the window: its correlations are needed up to the window's end
-            max_lag = int(np.searchsorted(stores[0].time_ps, window.end, side="right"))
-            samples = [Correlations.from_store(_block(stores[0], b, n_frames), FRAMES, es.has_solvent, max_lag)
-                       for b in range(self.n_blocks)] if blocked else []
-            method = f"blocks({self.n_blocks})" if blocked else "none"
+            window, samples, method, unit_duration = self._blocks(stores[0], mean, notes, reference)
         system = _SystemConstants.of(es, mean.volume_nm3, self.temperature)
 
         per_sample = [_estimates(c, window, system) for c in samples]
@@ -207,12 +235,22 @@ class OnsagerAnalysis:
             rows += _rows(key, value, stderr, method, system)
         if len(stores) > 1:
             rows += self._from_mean_L(per_sample, window, system, stores)
+        windows = self._spread_windows(mean, unit_duration, reference, window)
+        rows += _spread_rows(full[0] if single else mean, windows, system)
         rows += _window_rows(mean, window, system)
+        if solvent_free:
+            rows = [_undefined_without_solvent(r) for r in rows]
+        diffusive = self._check_gamma(rows, window, notes, reference)
         return OnsagerResult(
             species=system.labels, frames=list(FRAMES), rows=rows,
-            window={"start_ps": window.start, "end_ps": window.end, "found": bool(window.found),
-                    "max_gamma_deviation": float(window.max_gamma_deviation)},
-            curves=_curves(mean, system), system=system.describe(es, stores), notes=notes)
+            window={"start_ps": window.start, "end_ps": window.end,
+                    "found": bool(window.found) if self.fit is None else diffusive,
+                    "max_gamma_deviation": float(window.max_gamma_deviation) if self.fit is None
+                    else _self_deviation(rows, reference),
+                    "given": self.fit is not None, "error_method": method,
+                    "spread_windows_ps": [[w.start, w.end] for w in windows]},
+            curves=_curves(mean, system, solvent_free), system=system.describe(es, stores), notes=notes,
+            reference_frame=reference)
 
     def _scan(self, electrolyte: Electrolyte, k: int) -> TransportStore:
         progress = None
@@ -221,21 +259,74 @@ class OnsagerAnalysis:
             progress = lambda done, total: self.progress(label, done, total)  # noqa: E731
         return scan(electrolyte, progress=progress, **self.scan_options)
 
-    def _window(self, mean: Correlations, unit_duration: float, notes: list) -> FitWindow:
+    def _blocks(self, store: TransportStore, mean: "Correlations", notes: list, reference: str):
+        """Window, block samples, error method and the duration a window must fit in, for one trajectory.
+
+        Every block is fitted over the very window of the value (SPEC §2.3). An automatic window is found
+        inside the first half of one block. A window given by the user must fit in one block; when it
+        does not fit in blocks of ``n_blocks``, the error bars come from the largest number of blocks that
+        holds it (a note says so), or there are none when not even two blocks do (a warning says so)."""
+        dt = store.frame_interval_ps
+        if self.n_blocks == 1:
+            window = self._window(mean, store.time_ps[-1], notes, reference, "trajectory")
+            return window, [], "none", store.time_ps[-1]
+        if self.fit is None:
+            n_frames = store.n_frames // self.n_blocks
+            if n_frames < 4:
+                raise IonscaleError(
+                    f"{store.n_frames} frames cannot be cut into {self.n_blocks} blocks of at least 4 frames "
+                    f"for error bars: use fewer blocks (--blocks {max(1, store.n_frames // 4)} at most), or "
+                    "--blocks 1 (no error bar), or a longer trajectory")
+            window = self._window(mean, store.time_ps[n_frames - 1], notes, reference, "block", store)
+            n_blocks = self.n_blocks
+        else:
+            window = self._window(mean, store.time_ps[-1], notes, reference, "trajectory")
+            fits = [b for b in range(self.n_blocks, 1, -1) if store.n_frames // b >= 4
+                    and (store.n_frames // b - 1) * dt >= window.end * (1 - 1e-9)]
+            n_blocks = fits[0] if fits else 1
+            if n_blocks == 1:
+                message = (f"no error bars: the fit window {window.start:g}–{window.end:g} ps does not fit in two "
+                           f"blocks of the {store.time_ps[-1]:g} ps trajectory, and blocks fitted over a shorter "
+                           "window would not measure the error of this value. Use a window that ends by "
+                           f"{(store.n_frames // 2 - 1) * dt:g} ps, or replicas.")
+                warnings.warn(message, stacklevel=3)
+                notes.append(message)
+                return window, [], "none", store.time_ps[-1]
+            if n_blocks < self.n_blocks:
+                block_ps = (store.n_frames // self.n_blocks - 1) * dt
+                notes.append(f"error bars from {n_blocks} blocks, not {self.n_blocks}: a block must hold the whole fit "
+                             f"window ({window.start:g}–{window.end:g} ps), and one of {self.n_blocks} blocks lasts "
+                             f"{block_ps:g} ps")
+        n_frames = store.n_frames // n_blocks
+        # a block's estimates are fits inside the window: its correlations are needed up to the window's end
+        max_lag = int(np.searchsorted(store.time_ps, window.end * (1 + 1e-9), side="right"))
+        samples = [Correlations.from_store(_block(store, b, n_frames), FRAMES, store.solvent_com_nm is not None,
+                                           max_lag) for b in range(n_blocks)]
+        return window, samples, f"blocks({n_blocks})", store.time_ps[n_frames - 1]
+
+    def _self_msds(self, mean: "Correlations", reference: str) -> list:
+        return [mean.self_msd_nm2[reference][:, k] for k in range(mean.self_msd_nm2[reference].shape[1])]
+
+    def _window(self, mean: Correlations, unit_duration: float, notes: list, reference: str, unit: str,
+                store: TransportStore | None = None) -> FitWindow:
+        """The user's window (checked to lie inside the data) or the automatic one inside the first half
+        of ``unit_duration`` (ps): one ``unit`` — replica, block or trajectory — of the error estimate."""
         t = mean.time_ps
         if self.fit is not None:
             start, end = self.fit
-            if end > t[-1]:
-                raise IonscaleError(f"fit window ends at {end} ps but the data end at {t[-1]:g} ps")
+            if end > t[-1] * (1 + 1e-9):
+                raise IonscaleError(f"the fit window ends at {end:g} ps but the trajectory ends at {t[-1]:g} ps "
+                                    f"(the shortest replica, if several): give --fit-window T_START T_END with "
+                                    f"T_END <= {t[-1]:g} ps")
+            if np.count_nonzero(_inside_window(t, start, end)) < 2:
+                raise IonscaleError(f"the fit window {start:g}–{end:g} ps holds fewer than 2 stored lags (frames every "
+                                    f"{t[1] - t[0]:g} ps): widen it")
             return FitWindow(float(start), float(end), True, float("nan"))
-        primary = "solvent"
-        msds = [mean.self_msd_nm2[primary][:, k] for k in range(mean.self_msd_nm2[primary].shape[1])]
         try:
-            window = find_window(t, msds, decades=self.decades, tolerance=self.gamma_tolerance,
-                                 max_end=unit_duration / 2)
-        except ValueError as err:
-            raise IonscaleError(f"{err} (each block or replica lasts {unit_duration:g} ps; use fewer blocks, "
-                                "longer trajectories, or --fit-window)") from None
+            window = find_window(t, self._self_msds(mean, reference), decades=self.decades,
+                                 tolerance=self.gamma_tolerance, max_end=unit_duration / 2, unit="ps")
+        except ValueError:
+            raise IonscaleError(self._too_short(t, unit_duration, unit, store, reference)) from None
         if not window.found:
             message = (f"no diffusive window found (|γ−1| ≤ {self.gamma_tolerance}); using the best one, "
                        f"{window.start:g}–{window.end:g} ps, where |γ−1| reaches {window.max_gamma_deviation:.2f}. "
@@ -243,6 +334,58 @@ class OnsagerAnalysis:
             warnings.warn(message)
             notes.append(message)
         return window
+
+    def _too_short(self, t, unit_duration: float, unit: str, store, reference: str) -> str:
+        """Why no automatic window fits, and what to do, in command-line terms with units."""
+        width = f"{10 ** self.decades:g}"
+        dt = t[1] - t[0]
+        need = (f"the automatic fit window, t_a to {width} t_a, must end within the first half of each {unit} "
+                f"({unit_duration / 2:g} ps) and hold at least {MIN_WINDOW_LAGS} log-spaced lags")
+        if unit == "block":
+            n_frames = store.n_frames // self.n_blocks
+            workable = [b for b in range(self.n_blocks - 1, 0, -1) if store.n_frames // b >= 4
+                        and holds_window(t, decades=self.decades, max_end=(store.n_frames // b - 1) * dt / 2)]
+            advice = (f"use fewer blocks (--blocks {workable[0]} is the most that fit here"
+                      f"{'; 1 means no error bar' if workable[0] == 1 else ''}), "
+                      if workable else "")
+            return (f"the trajectory ({t[-1]:g} ps, frames every {dt:g} ps) is too short for {self.n_blocks} blocks "
+                    f"(--blocks {self.n_blocks}): each block lasts {unit_duration:g} ps ({n_frames} frames), and "
+                    f"{need}. {advice.capitalize()}give the window yourself (--fit-window T_START T_END, in ps), or "
+                    "use a longer trajectory.")
+        return (f"each {unit} lasts {unit_duration:g} ps (frames every {dt:g} ps): too short, since {need}. Give the "
+                "window yourself (--fit-window T_START T_END, in ps), or use longer trajectories.")
+
+    def _spread_windows(self, mean: Correlations, unit_duration: float, reference: str,
+                        window: FitWindow) -> list:
+        """The windows of the window-sensitivity spread: every window that the automatic rule could have
+        picked (:func:`~.window.diffusive_windows` inside the same limit), and the window used."""
+        windows = diffusive_windows(mean.time_ps, self._self_msds(mean, reference), decades=self.decades,
+                                    tolerance=self.gamma_tolerance, max_end=unit_duration / 2)
+        if not any(np.isclose(w.start, window.start) and np.isclose(w.end, window.end) for w in windows):
+            windows.append(window)
+        return windows
+
+    def _check_gamma(self, rows: list, window: FitWindow, notes: list, reference: str) -> bool:
+        """Warn about every self and collective term whose exponent γ over the window is outside
+        1 ± tolerance (or that changes sign there); True when the reference frame's self-MSDs are diffusive."""
+        bad, sign = {}, {}
+        for r in rows:
+            if r.quantity != "gamma" or r.method.startswith("undefined"):
+                continue
+            if not np.isfinite(r.value):
+                sign.setdefault(r.frame, []).append(r.species)
+            elif abs(r.value - 1) > self.gamma_tolerance:
+                bad.setdefault(r.frame, []).append(f"{r.species} {r.value:.2f}")
+        if bad or sign:
+            parts = [f"{frame}: {', '.join(bad.get(frame, []) + [f'{t} changes sign' for t in sign.get(frame, [])])}"
+                     for frame in FRAMES if frame in bad or frame in sign]
+            how = "given" if self.fit is not None else "automatic"
+            message = (f"fit window {window.start:g}–{window.end:g} ps ({how}): terms whose exponent γ is outside "
+                       f"1 ± {self.gamma_tolerance:g} (not yet diffusive there, their slopes are not converged) — "
+                       + "; ".join(parts) + ". Check msd.png; try another --fit-window or run longer.")
+            warnings.warn(message, stacklevel=3)
+            notes.append(message)
+        return _self_deviation(rows, reference) <= self.gamma_tolerance
 
     def _from_mean_L(self, per_sample, window, system, stores) -> list:
         """Derived quantities from the replica-mean L's and D's (SPEC §2.3), no error bar."""
@@ -354,15 +497,51 @@ def _window_rows(mean: Correlations, window: FitWindow, system: _SystemConstants
                  for i in range(len(labels))]
         rows += [Row("gamma", frame, pair_labels(labels, i, j), float(g_coll[i, j]), float("nan"), "1", "collective")
                  for i in range(len(labels)) for j in range(i, len(labels))]
+        charge = np.einsum("tij,i,j->t", mean.collective_nm2[frame], system.valences, system.valences)
+        rows.append(Row("gamma", frame, "charge", float(window_exponent(mean.time_ps, charge, window, lags)),
+                        float("nan"), "1", "collective (charge, Σ z_i z_j Ω_ij: κ)"))
     return rows
 
 
-def _curves(mean: Correlations, system: _SystemConstants) -> dict:
-    """Ω_ij(t) (molar, mol² J⁻¹ m⁻¹) and MSD_i(t) (nm²) of every frame, for msd.csv and plots."""
+def _spread_rows(sample: Correlations, windows: list, system: _SystemConstants) -> list:
+    """Window-sensitivity spread of every quantity: half the range, (max − min)/2, of its estimates over
+    ``windows`` (all fitted on the same sample: the trajectory, or the replica mean)."""
+    estimates = [_estimates(sample, w, system) for w in windows]
+    rows = []
+    for key in estimates[0]:
+        values = np.array([e[key] for e in estimates], dtype=float)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN entries stay NaN
+            half = (np.nanmax(values, axis=0) - np.nanmin(values, axis=0)) / 2
+        if len(windows) < 2:  # one window: nothing to compare it with
+            half = np.full(np.shape(half), np.nan)
+        rows += _rows(key, half, np.full(np.shape(half), np.nan), f"{SPREAD} ({len(windows)} windows)", system)
+    return rows
+
+
+def _undefined_without_solvent(row: Row) -> Row:
+    """A row as reported without a solvent: NaN with the reason for the solvent frame, ρ+ and Ne."""
+    if row.frame == "solvent":
+        return row._replace(value=float("nan"), stderr=float("nan"), method=UNDEFINED_FRAME)
+    if row.quantity in ("rho_plus", "newman_number"):
+        return row._replace(value=float("nan"), stderr=float("nan"), method=UNDEFINED_RHO)
+    return row
+
+
+def _self_deviation(rows: list, reference: str) -> float:
+    """Largest |γ − 1| of the ion self-MSDs in the reference frame over the window (NaN γ: infinite)."""
+    gammas = [r.value for r in rows if r.quantity == "gamma" and r.frame == reference and r.method == "self MSD"]
+    return float(np.nan_to_num(np.abs(np.array(gammas) - 1), nan=np.inf).max(initial=0.0))
+
+
+def _curves(mean: Correlations, system: _SystemConstants, solvent_free: bool = False) -> dict:
+    """Ω_ij(t) (molar, mol² J⁻¹ m⁻¹) and MSD_i(t) (nm²) of every frame, for msd.csv and plots; NaN for
+    the solvent frame of a system without solvent."""
     to_omega = M2_PER_NM2 / (6.0 * system.volume_m3 * constants.k * system.temperature * constants.N_A ** 2)
+    nan = (lambda f, a: np.full_like(a, np.nan) if solvent_free and f == "solvent" else a)  # noqa: E731
     return {"time_ps": mean.time_ps,
-            "omega": {f: mean.collective_nm2[f] * to_omega for f in FRAMES},
-            "msd_nm2": dict(mean.self_msd_nm2)}
+            "omega": {f: nan(f, mean.collective_nm2[f] * to_omega) for f in FRAMES},
+            "msd_nm2": {f: nan(f, v) for f, v in mean.self_msd_nm2.items()}}
 
 
 def _block(store: TransportStore, b: int, n_frames: int) -> TransportStore:

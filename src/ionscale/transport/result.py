@@ -69,12 +69,16 @@ def pair_labels(labels: list, i: int, j: int) -> str:
     return f"{labels[i]}|{labels[j]}"
 
 
+#: an error bar this small relative to its value is round-off (e.g. a quantity equal in every block)
+ROUND_OFF = 1e-9
+
+
 def format_value(value: float, stderr: float) -> str:
     """'value ± stderr' with the error's two significant digits setting the precision."""
     if not np.isfinite(value):
         return "nan"
-    if not np.isfinite(stderr) or stderr == 0:
-        return f"{value:.4g}"
+    if not np.isfinite(stderr) or stderr <= ROUND_OFF * abs(value):
+        return f"{value:.4g}"  # no error bar, or one at round-off: "± 0.000000" would claim an exact number
     exp = int(math.floor(math.log10(abs(value)))) if value and (abs(value) >= 1e4 or abs(value) < 1e-3) else 0
     scale = 10.0 ** exp
     # two significant digits of the error, but never more than six of the value
@@ -84,14 +88,17 @@ def format_value(value: float, stderr: float) -> str:
     return f"({body})e{exp:+d}" if exp else body
 
 
-def summary_frame(rows, order, frames=None) -> pd.DataFrame:
+def summary_frame(rows, order, frames=None, extra=None) -> pd.DataFrame:
     """The rows whose quantity is in ``order`` (and frame in ``frames``, when given), in that order,
-    formatted 'value ± stderr' — the terminal summary of every analysis."""
+    formatted 'value ± stderr' — the terminal summary of every analysis. ``extra``: {column name:
+    function of a row → text}, columns placed after the value."""
+    extra = dict(extra or {})
     main = [r for r in rows if r.quantity in order and (frames is None or r.frame in frames)]
     main.sort(key=lambda r: (order.index(r.quantity), frames.index(r.frame) if frames else 0))
-    columns = ["quantity", "species"] + (["frame"] if frames else []) + ["value", "unit", "method"]
+    columns = ["quantity", "species"] + (["frame"] if frames else []) + ["value", *extra, "unit", "method"]
     return pd.DataFrame([(r.quantity, r.species) + ((r.frame,) if frames else ())
-                         + (format_value(r.value, r.stderr), r.unit, r.method) for r in main], columns=columns)
+                         + (format_value(r.value, r.stderr), *(f(r) for f in extra.values()), r.unit, r.method)
+                         for r in main], columns=columns)
 
 
 @dataclass
@@ -107,7 +114,10 @@ class OnsagerResult:
     rows : list of Row
         Every estimate (see module docstring).
     window : dict
-        ``start_ps``, ``end_ps``, ``found`` and ``max_gamma_deviation`` of the fitting window.
+        ``start_ps``, ``end_ps``, ``found`` (the ion self-MSDs are diffusive in it) and
+        ``max_gamma_deviation`` of the fitting window; ``given`` (the user's window), ``error_method``
+        (``blocks(n)``, ``replicas(n)`` or ``none``: every block or replica is fitted over this same
+        window) and ``spread_windows_ps`` (the windows of the window-sensitivity spread).
     curves : dict
         ``time_ps`` (n_lags,), ``omega`` {frame: (n_lags, n, n)} in mol² J⁻¹ m⁻¹ and
         ``msd_nm2`` {frame: (n_lags, n)} — the replica-mean correlation functions.
@@ -124,6 +134,8 @@ class OnsagerResult:
     curves: dict
     system: dict
     notes: list = field(default_factory=list)
+    #: the frame of the headline numbers: "solvent", or "barycentric" for a system without solvent
+    reference_frame: str = "solvent"
 
     # -- access ------------------------------------------------------------------------------
     def to_frame(self) -> pd.DataFrame:
@@ -211,9 +223,26 @@ class OnsagerResult:
     SUMMARY = ("conductivity", "t_plus", "rho_plus", "newman_number", "t_plus_pfg", "conductivity_ne",
                "ionicity", "D", "L")
 
-    def summary(self, frames=("solvent", "barycentric")) -> pd.DataFrame:
-        """The headline numbers, formatted 'value ± stderr', for a terminal or a notebook."""
-        return summary_frame([r for r in self.rows if r.method != "replica-mean L"], self.SUMMARY, frames)
+    def spread(self, quantity: str, frame: str, species: str = "") -> Estimate:
+        """The window-sensitivity spread of an estimate: half the range of its values over the diffusive
+        windows (module :mod:`ionscale.transport.onsager`), in the estimate's unit; NaN when undefined."""
+        for r in self.rows:
+            if (r.quantity, r.frame, r.species) == (quantity, frame, species) and is_spread(r):
+                return Estimate(r.value, float("nan"), r.unit, r.method)
+        raise KeyError(f"no window spread of {quantity!r} for frame {frame!r} and species {species!r}")
+
+    def summary(self, frames=None) -> pd.DataFrame:
+        """The headline numbers, formatted 'value ± stderr', with their window-sensitivity spread, in the
+        reference frame, the other frame of physical meaning and the lab frame, for a terminal or a notebook."""
+        if frames is None:
+            frames = ("solvent", "barycentric", "lab") if self.reference_frame == "solvent" else ("barycentric", "lab")
+        spreads = {(r.quantity, r.frame, r.species): r for r in self.rows if is_spread(r)}
+
+        def window_spread(row):
+            s = spreads.get((row.quantity, row.frame, row.species))
+            return "" if s is None or not np.isfinite(s.value) else f"± {format_value(s.value, np.nan)}"
+        main = [r for r in self.rows if r.method != "replica-mean L" and not is_spread(r)]
+        return summary_frame(main, self.SUMMARY, list(frames), extra={"window spread": window_spread})
 
     def figures(self) -> dict:
         """Log–log MSDs with the fit window shaded, and L_ij per frame: ``{file name: Figure}``."""
@@ -233,7 +262,7 @@ class OnsagerResult:
     def to_dict(self) -> dict:
         """What ``results.json`` records besides the rows: species, frames, window, system, notes."""
         return _finite({"species": self.species, "frames": self.frames, "window": self.window,
-                        "system": self.system, "notes": self.notes})
+                        "system": self.system, "notes": self.notes, "reference_frame": self.reference_frame})
 
     def tables(self) -> dict:
         return {"msd.csv": self.curves_frame()}
@@ -274,7 +303,13 @@ class OnsagerResult:
                 for j in range(i, n):
                     omega[:, i, j] = omega[:, j, i] = table[f"Omega {f} {pair_labels(species, i, j)} (mol^2 J^-1 m^-1)"]
             curves["omega"][f] = omega
-        return cls(species, frames, rows, data["window"], curves, data["system"], data["notes"])
+        return cls(species, frames, rows, data["window"], curves, data["system"], data["notes"],
+                   data.get("reference_frame", "solvent"))
+
+
+def is_spread(row: Row) -> bool:
+    """Whether a row is a window-sensitivity spread (its method starts with 'window spread')."""
+    return row.method.startswith("window spread")
 
 
 def _finite(obj):

@@ -78,7 +78,28 @@ def _inside(times, start, end):
     return (times >= start - slack) & (times <= end + slack)
 
 
-def find_window(time, self_msds, *, decades=1.0, tolerance=0.1, max_end=None):
+def _candidates(time, decades, max_end):
+    """Log-spaced lags, the candidate windows [t_a, 10^decades t_a] (start lag index k, inside-mask) that end
+    by the latest allowed end, and that end with what limited it."""
+    lags = log_spaced_lags(len(time))
+    lag_times = time[lags]
+    limited_by_max_end = max_end is not None and max_end < time[-1] / 2
+    latest_end = max_end if limited_by_max_end else time[-1] / 2
+    ends = lag_times * 10**decades
+    windows = [_inside(lag_times, start, end) for start, end in zip(lag_times, ends)]
+    candidates = [k for k, inside in enumerate(windows)
+                  if ends[k] <= latest_end * (1 + _BOUND_RTOL) and inside.sum() >= MIN_WINDOW_LAGS]
+    return lags, lag_times, ends, windows, candidates, latest_end, limited_by_max_end
+
+
+def _worst_deviation(time, self_msds, lags, windows, candidates):
+    """Largest |γ − 1| over each candidate window's log-spaced lags and every series (NaN γ: infinite)."""
+    gamma = np.stack([local_exponent(time, msd, lags) for msd in self_msds])
+    deviation = np.nan_to_num(np.abs(gamma - 1).max(axis=0), nan=np.inf)
+    return np.array([deviation[windows[k]].max() for k in candidates])
+
+
+def find_window(time, self_msds, *, decades=1.0, tolerance=0.1, max_end=None, unit=""):
     """The earliest diffusive window [t_a, 10^decades t_a] of the ion self-MSDs.
 
     t_a runs over the log-spaced lags; a candidate window must end within the first half of the
@@ -95,6 +116,7 @@ def find_window(time, self_msds, *, decades=1.0, tolerance=0.1, max_end=None):
     decades : float, width of the window (log10 of end / start)
     tolerance : float, allowed |γ − 1|
     max_end : float or None, latest allowed end (same unit as ``time``)
+    unit : str, the unit of ``time``, for messages
 
     Returns
     -------
@@ -106,30 +128,52 @@ def find_window(time, self_msds, *, decades=1.0, tolerance=0.1, max_end=None):
         When the trajectory is too short to hold any such window.
     """
     time = np.asarray(time, dtype=float)
-    lags = log_spaced_lags(len(time))
-    lag_times = time[lags]
-    limited_by_max_end = max_end is not None and max_end < time[-1] / 2
-    latest_end = max_end if limited_by_max_end else time[-1] / 2
-    ends = lag_times * 10**decades
-    windows = [_inside(lag_times, start, end) for start, end in zip(lag_times, ends)]
-    candidates = [k for k, inside in enumerate(windows)
-                  if ends[k] <= latest_end * (1 + _BOUND_RTOL) and inside.sum() >= MIN_WINDOW_LAGS]
+    lags, lag_times, ends, windows, candidates, latest_end, limited = _candidates(time, decades, max_end)
     if not candidates:
-        limit, remedy = (("max_end", "a later max_end") if limited_by_max_end else
+        u = f" {unit}" if unit else ""
+        limit, remedy = (("max_end", "a later max_end") if limited else
                          ("half the trajectory",
                           f"a longer trajectory (at least about {2 * 10**decades + 1:.0f} frames)"))
         raise ValueError(
             f"trajectory too short for a {decades:g}-decade fitting window: its {len(time)} frames "
-            f"(last lag {time[-1]:g}) leave no window [t_a, {10**decades:g} t_a] with at least "
-            f"{MIN_WINDOW_LAGS} log-spaced lags that ends by {latest_end:g} ({limit}). "
+            f"(last lag {time[-1]:g}{u}) leave no window [t_a, {10**decades:g} t_a] with at least "
+            f"{MIN_WINDOW_LAGS} log-spaced lags that ends by {latest_end:g}{u} ({limit}). "
             f"Use {remedy}, or give the fitting window explicitly.")
-    gamma = np.stack([local_exponent(time, msd, lags) for msd in self_msds])
-    deviation = np.nan_to_num(np.abs(gamma - 1).max(axis=0), nan=np.inf)
-    worst = np.array([deviation[windows[k]].max() for k in candidates])
+    worst = _worst_deviation(time, self_msds, lags, windows, candidates)
     acceptable = np.flatnonzero(worst <= tolerance)
     best = acceptable[0] if acceptable.size else int(np.argmin(worst))
     k = candidates[best]
     return FitWindow(float(lag_times[k]), float(ends[k]), bool(acceptable.size), float(worst[best]))
+
+
+def holds_window(time, *, decades=1.0, max_end=None):
+    """Whether :func:`find_window` has any candidate window on ``time`` up to ``max_end``."""
+    return bool(_candidates(np.asarray(time, dtype=float), decades, max_end)[4])
+
+
+def diffusive_windows(time, self_msds, *, decades=1.0, tolerance=0.1, max_end=None):
+    """Every candidate window of :func:`find_window` in which all the self-MSDs are diffusive
+    (|γ − 1| <= ``tolerance``), earliest first; when none is, every candidate (the search found no
+    diffusive regime, and the spread over all of them is what the choice of window can change).
+
+    These are the windows of the window-sensitivity spread (:mod:`ionscale.transport.onsager`): the
+    windows the automatic rule could have picked just as well. Empty when the trajectory holds no
+    candidate at all.
+
+    Returns
+    -------
+    list of FitWindow
+    """
+    time = np.asarray(time, dtype=float)
+    lags, lag_times, ends, windows, candidates, _, _ = _candidates(time, decades, max_end)
+    if not candidates:
+        return []
+    worst = _worst_deviation(time, self_msds, lags, windows, candidates)
+    chosen = np.flatnonzero(worst <= tolerance)
+    found = bool(chosen.size)
+    chosen = chosen if found else np.arange(len(candidates))
+    return [FitWindow(float(lag_times[candidates[i]]), float(ends[candidates[i]]), found, float(worst[i]))
+            for i in chosen]
 
 
 def _ols(x, y):
