@@ -175,7 +175,7 @@ def test_no_charges_and_no_masses():
 def test_temperature_must_be_positive(files, temperature):
     out = files["folder"] / "temp"
     r = invoke("analyze", files["top"], files["dcd"], *SPECIES, "--temperature", temperature, *FAST, "--out", out)
-    refused(r, r"temperature must be positive in K", out=out)
+    refused(r, r"temperature must be a finite number of kelvin, at least 1 K", out=out)
 
 
 @pytest.mark.parametrize("window, message", [
@@ -278,9 +278,9 @@ def test_malformed_study_files(files, tmp_path, edit, message):
     path = tmp_path / "study.toml"
     path.write_text(edit(text))
     r = invoke("study", path, "--out", tmp_path / "out", "--workers", 1)
-    if "missing" in message:  # looked for when the task runs: that task fails, the others go on (exit 1)
-        assert r.exit_code == 1 and re.search(r"a/replica1:failed:filenotfound:.*missing\.dcd", squashed(r.output))
-        clean(r)
+    if "missing" in message:  # checked before any task starts: the study is refused, nothing runs
+        refused(r, r"missing\.dcd")
+        assert re.search("filenotfound", squashed(r.output)), r.output
         return
     with pytest.raises(IonscaleError) as err:
         load_study(path)

@@ -62,6 +62,18 @@ def test_altered_array_in_a_valid_file_fails_its_checksum(cached_run):
         assert np.array_equal(scan(es).positions_nm, reference.positions_nm)
 
 
+def test_saved_store_round_trips_every_array_with_its_shape(cached_run, tmp_path):
+    """0-d extras (a collector's settings string) stay 0-d: a (1,)-array would no longer equal its key."""
+    _, reference, _ = cached_run
+    reference.extras.update({"probe/settings": np.array("key"), "probe/count": np.array(3.5)})
+    reference.save(tmp_path / "store.npz")
+    loaded = TransportStore.load(tmp_path / "store.npz")
+    assert str(loaded.extras["probe/settings"]) == "key" and loaded.extras["probe/count"].shape == ()
+    for name, array in reference.__dict__.items():
+        if isinstance(array, np.ndarray):
+            assert np.array_equal(getattr(loaded, name), array) and getattr(loaded, name).shape == array.shape
+
+
 def test_cache_key_sees_content_not_only_size_and_time(tmp_path):
     """Another trajectory of the same size copied over the first with its modification time (``cp -p``,
     then the old time restored) must not be answered from the first one's cache."""

@@ -137,7 +137,7 @@ class TransportStore:
         detected instead of being read as results."""
         arrays = {k: v for k, v in self.__dict__.items() if v is not None and k != "extras"}
         arrays.update({f"extra:{k}": v for k, v in self.extras.items()})
-        arrays = {k: np.ascontiguousarray(v) for k, v in arrays.items()}
+        arrays = {k: np.asarray(v, order="C") for k, v in arrays.items()}  # (ascontiguousarray makes 0-d 1-d)
         record = {"version": STORE_VERSION, "arrays": {k: _array_record(v) for k, v in arrays.items()}}
         arrays[INTEGRITY_KEY] = np.frombuffer(json.dumps(record, sort_keys=True).encode(), dtype=np.uint8)
         atomic_write(Path(path), lambda f: np.savez(f, **arrays), binary=True)
@@ -190,7 +190,7 @@ def _check_integrity(path, arrays: dict) -> None:
     if set(expected) != set(arrays):
         raise DamagedStoreError(f"{path} lacks or adds arrays: {sorted(set(expected) ^ set(arrays))}")
     for name, array in arrays.items():
-        if _array_record(np.ascontiguousarray(array)) != expected[name]:
+        if _array_record(np.asarray(array, order="C")) != expected[name]:
             raise DamagedStoreError(f"{path}: array {name!r} does not match its checksum (the file was altered)")
 
 
