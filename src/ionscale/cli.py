@@ -162,6 +162,10 @@ def analyze(
                                                               "--cluster-carrier com (default: one frame)."),
     szz_k_max_nm_inv: float = typer.Option(10.0, help="Largest wave number |k| of the charge structure factor "
                                                       "S_ZZ(k), in nm⁻¹."),
+    tdf: Optional[str] = typer.Option(None, help="Thermodynamic factor 1 + dln y±/dln c for the salt diffusion "
+                                                 "coefficient: a number, or a CSV table (columns concentration_mol_L, "
+                                                 "thermodynamic_factor[, stderr]) read at the cation concentration "
+                                                 "(default: Kirkwood–Buff from the ion RDFs, implicit solvent only)."),
 ):
     """Transport (Onsager coefficients, conductivity, transference numbers) and solvation structure of one
     state point, from one pass over each trajectory.
@@ -180,7 +184,8 @@ def analyze(
                           fit=fit_window, n_blocks=blocks, start=start, stop=stop, step=step,
                           cluster_contacts=cluster_contacts, cluster_atoms=cluster_atoms,
                           cluster_cutoff_nm=cluster_cutoff_nm, cluster_carrier=cluster_carrier,
-                          carrier_lag_ps=carrier_lag_ps, szz_k_max_nm_inv=szz_k_max_nm_inv)
+                          carrier_lag_ps=carrier_lag_ps, szz_k_max_nm_inv=szz_k_max_nm_inv,
+                          thermodynamic_factor=given_tdf(tdf))
         selections = dict(cation=labelled([cation], "cation"), anion=labelled(anion, "anion"),
                           solvent=labelled(solvent, "solvent") if solvent else None)
         system = dict(valences=key_values(valence, "--valence", int), centers=key_values(center, "--center"),
@@ -209,10 +214,19 @@ def analyze(
                 print_summary(result, f"transport at {temperature:g} K — {len(replicas)} trajectory(ies)")
             else:
                 print_table(result.summary(), {"structure": "solvation structure",
-                                               "mesoscale": "clusters and screening"}[result.section])
+                                               "mesoscale": "clusters and screening",
+                                               "continuum": "continuum (Newman set, solvent frame)"}[result.section])
         written = write_analysis(out, results, figures=figures)
         console.print(f"wrote {', '.join(p.name for p in written)} in {out}/")
     run_safely(body)
+
+
+def given_tdf(tdf: Optional[str]):
+    """--tdf NUMBER|TABLE.csv as a :class:`~ionscale.continuum.given.GivenTDF` (None when not given)."""
+    if tdf is None:
+        return None
+    from .continuum.given import GivenTDF
+    return GivenTDF.parse(tdf)
 
 
 def print_table(frame, title: str) -> None:

@@ -120,7 +120,8 @@ class KirkwoodBuffTDF:
 
     Attributes
     ----------
-    value, stderr : TDF = 1 + d ln y_± / d ln c and its standard error (``method``).
+    value, stderr : TDF = 1 + d ln y_± / d ln c and its standard error (over ``error``: blocks of frames).
+    method : how it was computed (and ``UNRELIABLE: ...`` when the box is too small).
     integrals_nm3, integrals_stderr_nm3 : (S, S) G_∞ of every ion pair, nm³.
     species : ion labels, cation first.
     fit_nm : sphere diameters of the extrapolation.
@@ -131,6 +132,7 @@ class KirkwoodBuffTDF:
     value: float
     stderr: float
     method: str
+    error: str
     integrals_nm3: np.ndarray
     integrals_stderr_nm3: np.ndarray
     species: list
@@ -167,13 +169,13 @@ def kirkwood_buff_tdf(positions_nm: np.ndarray, box_nm: np.ndarray, counts: np.n
     _, G, h_nn = tdf_from_rdfs(r, per_frame.mean(axis=0), counts, volume, fit)
     n = len(counts)
     reliable, message = _judge(r, h_nn, fit)
-    method = f"Kirkwood–Buff (Krüger 2013 + Ganguly–van der Vegt 2013), {blocks.method(len(positions), n_blocks)}"
+    method = "Kirkwood–Buff, Krüger 2013 + Ganguly–van der Vegt 2013"
     notes = [f"TDF from the ion–ion RDFs of {len(positions)} frames (every {stride}); L·G_V(L) fitted for "
              f"L = {fit[0]:.3g}–{fit[1]:.3g} nm"]
     if not reliable:
         method += f"; UNRELIABLE: {message}"
         notes.append(f"thermodynamic factor: {message}")
-    return KirkwoodBuffTDF(float(value[0]), float(stderr[0]), method, G, stderr[1:].reshape(n, n), list(species), fit,
+    return KirkwoodBuffTDF(float(value[0]), float(stderr[0]), method, blocks.method(len(positions), n_blocks), G, stderr[1:].reshape(n, n), list(species), fit,
                            r, h_nn, reliable, message, notes)
 
 
