@@ -21,6 +21,8 @@ Figures (file stem — content)
 ``clusters``                   (a) cluster-size distributions, (b) percolating fraction, largest cluster and
                                free-ion fractions vs c, the percolation onset marked (line and bracket)
 ``screening``                  (a) λ_S and λ_D vs c, (b) λ_S/λ_D vs c
+``newman_set``                 the continuum (Newman) set in the solvent frame vs c: (a) κ, (b) t_+^0 and ρ_+,
+                               (c) the salt diffusion coefficient D and D/TDF, (d) the thermodynamic factor
 
 A quantity that was not computed never makes a figure fail: its panel is left out, and a figure with no
 panel left is skipped. Both are reported (``FigureList.skipped`` / ``FigureInfo.notes``, and the
@@ -862,6 +864,36 @@ class _Builder:
         return ("Screening", "(a) Screening length λ_S from the decay of the charge–charge correlation and the Debye "
                 "length λ_D; (b) the underscreening ratio λ_S/λ_D, against salt concentration.", panels, notes), None
 
+    def newman_set(self):
+        """κ, t_+^0, ρ_+, D (and D/TDF), TDF in the solvent frame: what a continuum cell model reads."""
+        panels, notes = [], []
+        spec = [("(a) Conductivity", "κ", [("conductivity", "solvent", "$\\kappa$", "o", "-")], ()),
+                ("(b) Transference", "transference number",
+                 [("t_plus", "solvent", "$t_+^0$", "o", "-"), ("rho_plus", "solvent", "$\\rho_+$", "s", "--")],
+                 (0.0, 1.0)),
+                ("(c) Salt diffusion", "$D$", [("salt_diffusion", "solvent", "$D$", "o", "-"),
+                                               ("ideal_salt_diffusion", "solvent", "$D$/TDF", "s", "--")], ()),
+                ("(d) Thermodynamic factor", "TDF", [("thermodynamic_factor", "", "TDF", "o", "-")], (1.0,))]
+        for title, name, curves, hlines in spec:
+            series = []
+            for quantity, frame, label, marker, style in curves:
+                rows = select(self.table, quantity, frame)
+                rows = rows[np.isfinite(rows["value"].to_numpy(float))]
+                if rows.empty:
+                    notes.append(f"{label} left out: no finite {quantity} rows" + (f" in the {frame} frame" if frame
+                                                                                   else ""))
+                    continue
+                series.append(Series(label, rows, (quantity, frame, rows["species"].iloc[0]), marker, style))
+            if series:
+                panels.append(Panel(title, name, self._units(series), series, hlines=hlines))
+        if not panels:
+            return None, "no conductivity, t_plus, rho_plus, salt_diffusion or thermodynamic_factor rows"
+        return ("Continuum (Newman) transport properties", "The properties a concentrated-solution (Newman) cell "
+                "model needs, against salt concentration, solvent frame: (a) conductivity κ; (b) transference "
+                "number t_+^0 and the Bruce–Vincent current fraction ρ_+; (c) Fickian salt diffusion coefficient "
+                "D = TDF · D/TDF, both from the Onsager coefficients; (d) the thermodynamic factor TDF = "
+                "1 + d ln y_±/d ln c (Kirkwood–Buff or given; ionscale.continuum).", panels, notes), None
+
     def recipes(self) -> list:
         return [
             ("fig1_diffusion", self.diffusion),
@@ -875,12 +907,13 @@ class _Builder:
             ("fig5_dynamics", self.dynamics),
             ("clusters", self.clusters),
             ("screening", self.screening),
+            ("newman_set", self.newman_set),
         ]
 
 
 FIGURE_NAMES = ("fig1_diffusion", "fig2_onsager", "fig2_onsager_species_mean", "fig3_transference",
                 "transference_frames", "conductivity", "fig4_solvation", "ion_pairing", "fig5_dynamics", "clusters",
-                "screening")
+                "screening", "newman_set")
 
 
 def _save(fig, path: Path, fmt: str) -> None:
