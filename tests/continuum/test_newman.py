@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from scipy.constants import R, physical_constants
 
-from ionscale.continuum.newman import ideal_salt_diffusion, newman_set
+from ionscale.continuum.newman import continuum_current_fraction, ideal_salt_diffusion, newman_set
 from ionscale.errors import IonscaleError
 
 F = physical_constants["Faraday constant"][0]
@@ -86,3 +86,18 @@ def test_ideal_limit_is_nernst_hartley(z_minus):
 def test_refuses_more_than_two_ions():
     with pytest.raises(IonscaleError, match="binary salt"):
         ideal_salt_diffusion(np.eye(3), [1, -1, 1], [1, 1, 1], T)
+
+
+@pytest.mark.parametrize("z_minus", [-1, -3, -20])
+def test_continuum_current_fraction_is_the_onsager_one(z_minus):
+    """ρ_+ from κ, t_+^0, D and TDF (diffusion potential + ohmic drop) = the Schur complement of L; TDF cancels."""
+    rng = np.random.default_rng(11)
+    a = rng.normal(size=(2, 2))
+    L = (a @ a.T + np.eye(2)) * 1e-9
+    z = np.array([1.0, z_minus])
+    c = np.array([-z_minus * 100.0, 100.0])
+    for tdf in (0.5, 2.0):
+        out = newman_set(L, z, c, T, tdf)
+        rho = continuum_current_fraction(out["conductivity"], out["t_plus"], out["salt_diffusion"], tdf, c[0],
+                                         z[0], z[1], T)
+        assert rho == pytest.approx(out["rho_plus"], rel=1e-12)

@@ -31,6 +31,17 @@ the two coincide when the solvent concentration does not change with c (an impli
 With the molal factor Newman writes D = 𝒟 (c_T / c_0)(1 + d ln γ_± / d ln m) from the Stefan–Maxwell
 coefficient 𝒟; the identity D_id = 𝒟 c_T / c_0 is tested against a Stefan–Maxwell inversion.
 
+The Bruce–Vincent current fraction in continuum variables. In a symmetric cell with electrodes
+reversible to the cation, a small voltage step gives the ohmic current I_0 = κ V / L at once and, at
+steady state (anion flux zero, linear salt profile), I_ss with ρ_+ = I_ss / I_0 = 1 / (1 + Ne),
+
+    Ne = κ R T (1 − t_+^0)² TDF (1 + z_+/|z_−|) / (z_+² F² D c_+)
+
+(Newman & Thomas-Alyea ch. 12, the diffusion potential (ν R T / z_+ ν_+ F)(1 − t_+^0) TDF Δln c added to
+the ohmic drop; Balsara & Newman, J. Electrochem. Soc. 162, A2720 (2015) for z = ±1). With κ, t_+^0
+and D from L this equals the Schur-complement ρ_+ of :func:`ionscale.transport.quantities.current_fraction`
+exactly (tested), TDF cancelling: the continuum and the Onsager routes are one theory.
+
 Every function takes SI units: L in mol² J⁻¹ m⁻¹ s⁻¹, c in mol/m³, T in K; returns S/m, 1, m²/s.
 """
 
@@ -41,6 +52,7 @@ from scipy.constants import R as GAS_CONSTANT  # J mol⁻¹ K⁻¹
 
 from ..errors import IonscaleError
 from ..transport import quantities as q
+from ..transport.quantities import FARADAY
 
 
 def _binary(L, z, c) -> tuple:
@@ -90,3 +102,13 @@ def newman_set(L, z, c, temperature: float, tdf: float) -> dict:
     return {"conductivity": q.conductivity(L, z), "t_plus": q.transference_numbers(L, z)[0],
             "salt_diffusion": tdf * d_id, "ideal_salt_diffusion": d_id, "rho_plus": q.current_fraction(L, z, 0),
             "thermodynamic_factor": float(tdf)}
+
+
+def continuum_current_fraction(conductivity: float, t_plus: float, diffusion: float, tdf: float, c_plus: float,
+                               z_plus: float, z_minus: float, temperature: float) -> float:
+    """Bruce–Vincent ρ_+ = 1 / (1 + Ne) from the Newman set (module docstring).
+
+    conductivity in S/m, diffusion (Fickian D) in m²/s, c_plus in mol/m³, temperature in K."""
+    ne = (conductivity * GAS_CONSTANT * temperature * (1 - t_plus) ** 2 * tdf * (1 + z_plus / abs(z_minus))
+          / (z_plus**2 * FARADAY**2 * diffusion * c_plus))
+    return 1.0 / (1.0 + ne)
