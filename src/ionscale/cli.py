@@ -316,6 +316,27 @@ def demo(
     console.print(f"demo finished in {time.perf_counter() - began:.0f} s")
 
 
+export_app = typer.Typer(add_completion=False, no_args_is_help=True,
+                         help="Export a study's results for other tools (PyBaMM).")
+app.add_typer(export_app, name="export")
+
+
+@export_app.command("pybamm")
+def export_pybamm_command(
+    study_dir: Path = typer.Argument(..., help="A finished study folder (study.csv, study.json)."),
+    base: str = typer.Option("Chen2020", help="PyBaMM parameter set to start from (Xu2019: lithium-metal half cell)."),
+    out: Optional[Path] = typer.Option(None, help="Module to write (default STUDY_DIR/pybamm_parameters.py; "
+                                                  "a .json with the same data is written beside it)."),
+):
+    """Write a PyBaMM parameter module: κ, D, t+ and TDF of the study as functions of c_e on a base set."""
+    from .continuum.pybamm_export import export_pybamm
+
+    def body():
+        module, data = export_pybamm(study_dir, out, base)
+        console.print(f"wrote {module} and {data} (base set {base}; read the caveats in the module's docstring)")
+    run_safely(body)
+
+
 from .report.html import report_command  # noqa: E402
 from .simulate.cli import simulate_command  # noqa: E402
 

@@ -185,3 +185,35 @@ def limiting_current(e: Electrolyte1D, thickness_m: float = 1e-4, fractions=(0.2
     return {"I_lim_pybamm": float(-intercept / slope), "I_lim_analytic": float(i_lim), "current_A_m2": currents,
             "c_cathode": c_cathode, "eta_c_V": eta,
             "eta_c_analytic_V": e.diffusion_potential_V * np.log((1 + ratio) / (1 - ratio))}
+
+
+#: the lithium-metal half cell of the discharge comparison (PyBaMM parameter set: NMC532 | LiPF6 | Li)
+HALF_CELL_SET = "Xu2019"
+
+
+def half_cell_discharge(parameter_values=None, *, c_rate: float = 2.0, initial_concentration_mol_m3: float | None = None,
+                        n_points: int = 8) -> dict:
+    """Constant-current discharge of PyBaMM's lithium-metal half cell (DFN, ``"working electrode": "positive"``)
+    to its lower cut-off voltage.
+
+    parameter_values : pybamm.ParameterValues, default the standard set :data:`HALF_CELL_SET` (LiPF6, Valøen &
+        Reimers 2005); for the MD electrolyte pass ``parameter_values(base="Xu2019")`` of an exported module
+        (:func:`.pybamm_export.load_parameter_module`).
+    initial_concentration_mol_m3 : c_e at the start (default: the set's, 1000 mol/m³).
+    Returns ``capacity_mAh`` and ``voltage_V`` (arrays), ``final_capacity_mAh`` and ``termination``."""
+    pybamm = require_pybamm()
+    values = pybamm.ParameterValues(HALF_CELL_SET) if parameter_values is None else parameter_values.copy()
+    if initial_concentration_mol_m3 is not None:
+        values["Initial concentration in electrolyte [mol.m-3]"] = float(initial_concentration_mol_m3)
+    model = pybamm.lithium_ion.DFN(options={"working electrode": "positive"})
+    var_pts = dict(model.default_var_pts)
+    var_pts.update({"x_s": n_points, "x_p": n_points, "r_p": n_points})
+    sim = pybamm.Simulation(model, parameter_values=values, var_pts=var_pts, C_rate=c_rate,
+                            solver=pybamm.IDAKLUSolver())
+    try:
+        solution = sim.solve([0, 1.2 * 3600 / c_rate])
+    except pybamm.SolverError as err:
+        raise IonscaleError(f"PyBaMM could not discharge the half cell with this electrolyte at {c_rate:g}C: {err}") from None
+    capacity = solution["Discharge capacity [A.h]"].entries * 1e3
+    return {"capacity_mAh": capacity, "voltage_V": solution["Voltage [V]"].entries,
+            "final_capacity_mAh": float(capacity[-1]), "termination": str(solution.termination)}
