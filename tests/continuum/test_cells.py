@@ -35,3 +35,21 @@ def test_limiting_current_and_concentration_polarisation():
     assert out["I_lim_analytic"] == pytest.approx(2 * 96485.33212 * 2.5e-10 * 1000 / (0.65 * 5e-5), rel=1e-8)
     np.testing.assert_allclose(out["eta_c_V"], out["eta_c_analytic_V"], rtol=1e-5)
     assert np.all(np.diff(out["eta_c_V"]) > 0)
+
+
+def test_half_cell_capacity_at_low_rate_does_not_depend_on_the_electrolyte(tmp_path):
+    """At C/10 the salt gradients are small, so any reasonable electrolyte gives the capacity of the cathode:
+    the study's electrolyte (ideal walkers, exported) and LiPF6 agree; both runs end at the cut-off voltage."""
+    import sys
+    from pathlib import Path
+    sys.path.insert(0, str(Path(__file__).parent))
+    from studydata import write_walker_study
+
+    from ionscale.continuum.cells import HALF_CELL_SET, half_cell_discharge
+    from ionscale.continuum.pybamm_export import ElectrolyteTable, parameter_values
+    table = ElectrolyteTable.from_study(write_walker_study(tmp_path))
+    md = half_cell_discharge(parameter_values(table, HALF_CELL_SET), c_rate=0.1, n_points=5)
+    lipf6 = half_cell_discharge(None, c_rate=0.1, n_points=5)
+    assert "Minimum voltage" in md["termination"] and "Minimum voltage" in lipf6["termination"]
+    assert md["final_capacity_mAh"] == pytest.approx(lipf6["final_capacity_mAh"], rel=5e-3)
+    assert md["final_capacity_mAh"] > 1.0

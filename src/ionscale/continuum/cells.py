@@ -211,9 +211,30 @@ def half_cell_discharge(parameter_values=None, *, c_rate: float = 2.0, initial_c
     sim = pybamm.Simulation(model, parameter_values=values, var_pts=var_pts, C_rate=c_rate,
                             solver=pybamm.IDAKLUSolver())
     try:
-        solution = sim.solve([0, 1.2 * 3600 / c_rate])
+        solution = sim.solve([0, 4 * 3600 / c_rate])   # the cut-off voltage ends it (the set understates its capacity)
     except pybamm.SolverError as err:
         raise IonscaleError(f"PyBaMM could not discharge the half cell with this electrolyte at {c_rate:g}C: {err}") from None
     capacity = solution["Discharge capacity [A.h]"].entries * 1e3
     return {"capacity_mAh": capacity, "voltage_V": solution["Voltage [V]"].entries,
             "final_capacity_mAh": float(capacity[-1]), "termination": str(solution.termination)}
+
+
+def device_predictions(table, *, c_rate: float = 2.0, thickness_m: float = 1e-4) -> dict:
+    """Both device predictions for a study's Newman set (:class:`.pybamm_export.ElectrolyteTable`).
+
+    - ``bruce_vincent``: per state point, ρ_+ from a 1 mV PyBaMM polarisation of a ``thickness_m`` cell
+      (None where the state point cannot make a cell model: a non-positive κ, D or TDF);
+    - ``md`` and ``lipf6``: :func:`half_cell_discharge` at ``c_rate`` with the study's electrolyte and with
+      the set's LiPF6, both from the same initial c_e: the study concentration nearest 1000 mol/m³
+      (``initial_concentration_mol_m3``), so that only the electrolyte's transport differs."""
+    from .pybamm_export import parameter_values
+    rho = []
+    for e in table.electrolytes():
+        rho.append(None if e is None else bruce_vincent(e, thickness_m)["rho_plus_pybamm"])
+    c = table.concentration_mol_m3
+    c0 = float(c[np.argmin(np.abs(c - 1000.0))])
+    md = half_cell_discharge(parameter_values(table, HALF_CELL_SET), c_rate=c_rate, initial_concentration_mol_m3=c0)
+    lipf6 = half_cell_discharge(None, c_rate=c_rate, initial_concentration_mol_m3=c0)
+    return {"concentration_mol_m3": c, "bruce_vincent": rho, "md": md, "lipf6": lipf6,
+            "initial_concentration_mol_m3": c0, "c_rate": c_rate}
+

@@ -56,20 +56,28 @@ class ElectrolyteTable:
 
     @classmethod
     def from_study(cls, study_dir: str | Path) -> "ElectrolyteTable":
+        """From a study folder's ``study.csv`` and ``study.json``."""
         folder = Path(study_dir)
         try:
             table = pd.read_csv(folder / "study.csv", keep_default_na=False, na_values=[""])
             study = json.loads((folder / "study.json").read_text())
         except (OSError, ValueError) as err:
             raise IonscaleError(f"{folder} is not a finished study folder (study.csv and study.json): {err}") from None
+        return cls.from_table(table, study["state_points"], study.get("name", folder.name),
+                              float(study["temperature_K"]))
+
+    @classmethod
+    def from_table(cls, table: pd.DataFrame, points: list, name: str, temperature_K: float) -> "ElectrolyteTable":
+        """From study rows (columns of ``study.csv``) and the state points (``label``, ``concentration_mol_L``,
+        ``system`` as in ``study.json``)."""
         table = table[table["method"] != NO_ERROR_METHOD].assign(frame=lambda t: t["frame"].fillna(""))
-        points = sorted(study["state_points"], key=lambda p: p["concentration_mol_L"])
+        points = sorted(points, key=lambda p: p["concentration_mol_L"])
         if not points:
-            raise IonscaleError(f"the study in {folder} has no analysed state point")
+            raise IonscaleError("the study has no analysed state point")
         species = points[0]["system"]["species"]
         valences = {s["role"]: s["valence"] for s in species if s["role"] in ("cation", "anion")}
         values, stderr, methods = {}, {}, {}
-        for name, quantity, frame, factor, _, _ in PARAMETERS:
+        for parameter, quantity, frame, factor, _, _ in PARAMETERS:
             v, s, m = [], [], []
             for p in points:
                 hit = table[(table["state_point"] == p["label"]) & (table["quantity"] == quantity)
@@ -82,11 +90,27 @@ class ElectrolyteTable:
                 v.append(hit["value"].iloc[0] * factor)
                 s.append(hit["stderr"].iloc[0] * factor)
                 m.append(str(hit["method"].iloc[0]))
-            values[name], stderr[name], methods[name] = np.array(v), np.array(s), sorted(set(m))
+            values[parameter], stderr[parameter], methods[parameter] = np.array(v), np.array(s), sorted(set(m))
         c = np.array([p["concentration_mol_L"] for p in points]) * 1000.0
         if len(np.unique(c)) != len(c):
             raise IonscaleError("two state points share a concentration: one table against c_e cannot hold both")
-        return cls(study.get("name", folder.name), float(study["temperature_K"]), valences, c, values, stderr, methods)
+        return cls(name, float(temperature_K), valences, c, values, stderr, methods)
+
+    def electrolytes(self) -> list:
+        """:class:`~.cells.Electrolyte1D` of every state point (c_+ = c_e); None where its numbers cannot make
+        a cell model (a non-positive κ, D or TDF)."""
+        from .cells import Electrolyte1D
+        z_plus, z_minus = self.valences.get("cation", 1), self.valences.get("anion", -1)
+        v = self.values
+        out = []
+        for k, c in enumerate(self.concentration_mol_m3):
+            try:
+                out.append(Electrolyte1D(v["Electrolyte conductivity [S.m-1]"][k], v["Cation transference number"][k],
+                                         v["Electrolyte diffusivity [m2.s-1]"][k], v["Thermodynamic factor"][k], c,
+                                         z_plus, z_minus, self.temperature_K))
+            except IonscaleError:
+                out.append(None)
+        return out
 
     def caveats(self, base: str) -> list:
         z_plus, z_minus = self.valences.get("cation", 1), self.valences.get("anion", -1)
@@ -135,7 +159,7 @@ CONCENTRATION_MOL_M3 = np.array({c!r})
 DATA = {{
 {data}
 }}
-#: their standard errors (not used by PyBaMM)
+#: their standard errors (not used by PyBaMM; None: no error bar)
 STDERR = {{
 {stderr}
 }}
@@ -180,7 +204,8 @@ def parameter_values(base=BASE):
 
 def module_text(table: ElectrolyteTable, base: str, study: str) -> str:
     """The Python source of the parameter module (see the module docstring)."""
-    fmt = lambda d: "\n".join(f"    {k!r}: {[float(x) for x in v]!r}," for k, v in d.items())  # noqa: E731
+    fmt = lambda d: "\n".join(f"    {k!r}: {[float(x) if np.isfinite(x) else None for x in v]!r},"  # noqa: E731
+                               for k, v in d.items())
     return MODULE.format(name=table.name, created=datetime.datetime.now(datetime.timezone.utc).isoformat(
         timespec="seconds"), version=_version(), study=study, base=base,
         caveats="\n".join(f"- {line}" for line in table.caveats(base)), temperature=table.temperature_K,

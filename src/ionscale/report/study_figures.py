@@ -23,6 +23,9 @@ Figures (file stem — content)
 ``screening``                  (a) λ_S and λ_D vs c, (b) λ_S/λ_D vs c
 ``newman_set``                 the continuum (Newman) set in the solvent frame vs c: (a) κ, (b) t_+^0 and ρ_+,
                                (c) the salt diffusion coefficient D and D/TDF, (d) the thermodynamic factor
+``device``                     PyBaMM predictions (needs the extra ionscale[continuum]): (a) ρ_+ of a simulated
+                               Bruce–Vincent polarisation next to ρ_+ from L_ij, (b) discharge of a lithium-metal
+                               half cell with the study's electrolyte and with LiPF6 (ionscale.continuum.cells)
 
 A quantity that was not computed never makes a figure fail: its panel is left out, and a figure with no
 panel left is skipped. Both are reported (``FigureList.skipped`` / ``FigureInfo.notes``, and the
@@ -894,6 +897,49 @@ class _Builder:
                 "D = TDF · D/TDF, both from the Onsager coefficients; (d) the thermodynamic factor TDF = "
                 "1 + d ln y_±/d ln c (Kirkwood–Buff or given; ionscale.continuum).", panels, notes), None
 
+    def device(self):
+        """PyBaMM on the study's Newman set: Bruce–Vincent ρ_+ against the Onsager one; a half-cell discharge."""
+        from ..continuum.cells import device_predictions
+        from ..continuum.pybamm_export import ElectrolyteTable
+        try:
+            from ..continuum import require_pybamm
+            require_pybamm()
+            points = [{"label": p.label, "concentration_mol_L": p.concentration_mol_L, "system": p.system}
+                      for p in self.study.points]
+            table = ElectrolyteTable.from_table(self.table, points, self.study.name, self.study.temperature_K)
+            out = device_predictions(table)
+        except IonscaleError as err:
+            return None, f"no device predictions: {err}"
+        notes = []
+        onsager = select(self.table, "rho_plus", "solvent")
+        rows = [(p["label"], c / 1000.0, rho) for p, c, rho in
+                zip(sorted(points, key=lambda p: p["concentration_mol_L"]), out["concentration_mol_m3"],
+                    out["bruce_vincent"]) if rho is not None]
+        skipped = len(points) - len(rows)
+        if skipped:
+            notes.append(f"{skipped} state point(s) without a Bruce–Vincent run: non-positive κ, D or TDF")
+        pybamm_rows = pd.DataFrame(rows, columns=["state_point", "concentration_mol_L", "value"]).assign(
+            stderr=np.nan, method="PyBaMM", unit="1")
+        panels = [Panel("(a) Current fraction", "$\\rho_+$", "1",
+                        [Series("$\\rho_+$ from $L_{ij}$ (Eq. 4)", onsager, ("rho_plus", "solvent", ""), "o", "-"),
+                         Series("$\\rho_+$ Bruce–Vincent (PyBaMM)", pybamm_rows, None, "x", "--")], hlines=(0.0, 1.0))]
+        curves = []
+        for key, label in (("md", "MD electrolyte"), ("lipf6", "LiPF$_6$ (Valøen–Reimers)")):
+            run = out[key]
+            data = pd.DataFrame({"capacity_mAh": run["capacity_mAh"], "value": run["voltage_V"]}).assign(
+                stderr=np.nan, method="", unit="V", concentration_mol_L=np.nan)
+            curves.append(Series(label, data, None, "", "-" if key == "md" else "--"))
+        panels.append(Panel(f"(b) Li-metal half cell, {out['c_rate']:g}C", "voltage", "V", curves,
+                            xlabel="discharge capacity (mA h)", x="capacity_mAh"))
+        return ("Device predictions (PyBaMM)", "(a) Current fraction ρ_+ of a Li|electrolyte|Li cell from a simulated "
+                "1 mV Bruce–Vincent polarisation (PyBaMM, concentrated-solution theory with the study's κ, t_+^0, D and "
+                "TDF; ionscale.continuum.cells), next to ρ_+ from the Onsager coefficients (Eq. 4): they must agree. "
+                f"(b) Constant-current discharge of PyBaMM's lithium-metal half cell (Xu2019: NMC532 | electrolyte | Li) "
+                f"at {out['c_rate']:g}C, with the study's electrolyte and with the set's LiPF6, both from "
+                f"c_e = {out['initial_concentration_mol_m3']:.4g} mol/m³ (the study concentration nearest 1 M; the "
+                "MD functions are clamped outside the study's range). Model predictions, not measurements.",
+                panels, notes), None
+
     def recipes(self) -> list:
         return [
             ("fig1_diffusion", self.diffusion),
@@ -908,12 +954,13 @@ class _Builder:
             ("clusters", self.clusters),
             ("screening", self.screening),
             ("newman_set", self.newman_set),
+            ("device", self.device),
         ]
 
 
 FIGURE_NAMES = ("fig1_diffusion", "fig2_onsager", "fig2_onsager_species_mean", "fig3_transference",
                 "transference_frames", "conductivity", "fig4_solvation", "ion_pairing", "fig5_dynamics", "clusters",
-                "screening", "newman_set")
+                "screening", "newman_set", "device")
 
 
 def _save(fig, path: Path, fmt: str) -> None:
