@@ -313,6 +313,8 @@ def demo(
     os.environ.setdefault("OPENMM_CPU_THREADS", "1")  # one core per worker: workers run side by side
     began = time.perf_counter()
     run_safely(lambda: run_study_command(demo_study(quick), out, None, workers))
+    from .continuum.cells import bruce_vincent_summary
+    console.print(bruce_vincent_summary(out))
     console.print(f"demo finished in {time.perf_counter() - began:.0f} s")
 
 

@@ -238,3 +238,26 @@ def device_predictions(table, *, c_rate: float = 2.0, thickness_m: float = 1e-4)
     return {"concentration_mol_m3": c, "bruce_vincent": rho, "md": md, "lipf6": lipf6,
             "initial_concentration_mol_m3": c0, "c_rate": c_rate}
 
+
+
+def bruce_vincent_summary(study_dir) -> str:
+    """One line for ``ionscale demo``: ρ_+ of a simulated 1 mV Bruce–Vincent polarisation (PyBaMM) next to ρ_+
+    from the Onsager coefficients, per state point of a finished study — or why there is none."""
+    import pandas as pd
+
+    from .pybamm_export import ElectrolyteTable
+    try:
+        require_pybamm()
+        table = ElectrolyteTable.from_study(study_dir)
+    except IonscaleError as err:
+        return f"Bruce–Vincent ρ+ (PyBaMM): not computed — {err}"
+    study = pd.read_csv(f"{study_dir}/study.csv", keep_default_na=False, na_values=[""])
+    onsager = study[(study.quantity == "rho_plus") & (study.frame == "solvent") & (study.method != "replica-mean L")]
+    from ..transport.result import format_value
+    parts = []
+    for c, e in zip(table.concentration_mol_m3, table.electrolytes()):
+        row = onsager[np.isclose(onsager.concentration_mol_L, c / 1000.0)]
+        ref = format_value(row.value.iloc[0], row.stderr.iloc[0]) if len(row) else "—"
+        bv = "—" if e is None else f"{bruce_vincent(e)['rho_plus_pybamm']:.4g}"
+        parts.append(f"{c / 1000:.3g} M: {bv} (Onsager {ref})")
+    return "Bruce–Vincent ρ+ from a PyBaMM polarisation of the Newman set: " + "; ".join(parts)
