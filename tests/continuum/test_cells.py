@@ -37,17 +37,40 @@ def test_limiting_current_and_concentration_polarisation():
     assert np.all(np.diff(out["eta_c_V"]) > 0)
 
 
-def test_half_cell_capacity_at_low_rate_does_not_depend_on_the_electrolyte(tmp_path):
-    """At C/10 the salt gradients are small, so any reasonable electrolyte gives the capacity of the cathode:
-    the study's electrolyte (ideal walkers, exported) and LiPF6 agree; both runs end at the cut-off voltage."""
+
+@pytest.fixture(scope="module")
+def walker_study(tmp_path_factory):
     import sys
     from pathlib import Path
     sys.path.insert(0, str(Path(__file__).parent))
     from studydata import write_walker_study
+    return write_walker_study(tmp_path_factory.mktemp("walkers"))
 
+
+def test_bruce_vincent_check_on_a_study(walker_study):
+    """On a study written by the pipeline: the cell built from the study's rows (κ, t_+^0, D_id, TDF) gives the
+    ρ_+ that the study reports from the same L."""
+    import json
+
+    import pandas as pd
+
+    from ionscale.continuum.cells import bruce_vincent_check, bruce_vincent_summary
+    table = pd.read_csv(walker_study / "study.csv", keep_default_na=False, na_values=[""])
+    points = json.loads((walker_study / "study.json").read_text())["state_points"]
+    checks = bruce_vincent_check(table, points, 300.0)
+    assert len(checks) == 2
+    for r in checks:
+        assert r["rho_plus_pybamm"] == pytest.approx(r["rho_plus_same_L"], rel=1e-4)
+        assert 0 < r["rho_plus_same_L"] < 1
+    assert "Bruce–Vincent" in bruce_vincent_summary(walker_study)
+
+
+def test_half_cell_capacity_at_low_rate_does_not_depend_on_the_electrolyte(walker_study):
+    """At C/10 the salt gradients are small, so any reasonable electrolyte gives the capacity of the cathode:
+    the study's electrolyte (ideal walkers, exported) and LiPF6 agree; both runs end at the cut-off voltage."""
     from ionscale.continuum.cells import HALF_CELL_SET, half_cell_discharge
     from ionscale.continuum.pybamm_export import ElectrolyteTable, parameter_values
-    table = ElectrolyteTable.from_study(write_walker_study(tmp_path))
+    table = ElectrolyteTable.from_study(walker_study)
     md = half_cell_discharge(parameter_values(table, HALF_CELL_SET), c_rate=0.1, n_points=5)
     lipf6 = half_cell_discharge(None, c_rate=0.1, n_points=5)
     assert "Minimum voltage" in md["termination"] and "Minimum voltage" in lipf6["termination"]

@@ -219,45 +219,87 @@ def half_cell_discharge(parameter_values=None, *, c_rate: float = 2.0, initial_c
             "final_capacity_mAh": float(capacity[-1]), "termination": str(solution.termination)}
 
 
-def device_predictions(table, *, c_rate: float = 2.0, thickness_m: float = 1e-4) -> dict:
-    """Both device predictions for a study's Newman set (:class:`.pybamm_export.ElectrolyteTable`).
+def device_predictions(table, points: list, name: str, temperature_K: float, *, c_rate: float = 2.0,
+                       thickness_m: float = 1e-4) -> dict:
+    """Both device predictions for a study (rows of ``study.csv`` and the state points of ``study.json``).
 
-    - ``bruce_vincent``: per state point, ρ_+ from a 1 mV PyBaMM polarisation of a ``thickness_m`` cell
-      (None where the state point cannot make a cell model: a non-positive κ, D or TDF);
-    - ``md`` and ``lipf6``: :func:`half_cell_discharge` at ``c_rate`` with the study's electrolyte and with
-      the set's LiPF6, both from the same initial c_e: the study concentration nearest 1000 mol/m³
-      (``initial_concentration_mol_m3``), so that only the electrolyte's transport differs."""
-    from .pybamm_export import parameter_values
-    rho = []
-    for e in table.electrolytes():
-        rho.append(None if e is None else bruce_vincent(e, thickness_m)["rho_plus_pybamm"])
-    c = table.concentration_mol_m3
+    - ``bruce_vincent``: :func:`bruce_vincent_check` per state point;
+    - ``md`` and ``lipf6``: :func:`half_cell_discharge` at ``c_rate`` with the study's electrolyte
+      (:mod:`.pybamm_export`) and with the set's LiPF6, both from the same initial c_e: the study
+      concentration nearest 1000 mol/m³ (``initial_concentration_mol_m3``), so that only the electrolyte's
+      transport differs."""
+    from .pybamm_export import ElectrolyteTable, parameter_values
+    electrolyte = ElectrolyteTable.from_table(table, points, name, temperature_K)
+    c = electrolyte.concentration_mol_m3
     c0 = float(c[np.argmin(np.abs(c - 1000.0))])
-    md = half_cell_discharge(parameter_values(table, HALF_CELL_SET), c_rate=c_rate, initial_concentration_mol_m3=c0)
+    md = half_cell_discharge(parameter_values(electrolyte, HALF_CELL_SET), c_rate=c_rate, initial_concentration_mol_m3=c0)
     lipf6 = half_cell_discharge(None, c_rate=c_rate, initial_concentration_mol_m3=c0)
-    return {"concentration_mol_m3": c, "bruce_vincent": rho, "md": md, "lipf6": lipf6,
-            "initial_concentration_mol_m3": c0, "c_rate": c_rate}
+    return {"bruce_vincent": bruce_vincent_check(table, points, temperature_K, thickness_m), "md": md,
+            "lipf6": lipf6, "initial_concentration_mol_m3": c0, "c_rate": c_rate}
 
+
+#: the rows of one L: derived from the replica-mean L when there are replicas (SPEC §2.3), else the only ones
+SAME_L_METHOD = "replica-mean L"
+
+
+def bruce_vincent_check(table, points: list, temperature_K: float, thickness_m: float = 1e-4) -> list:
+    """PyBaMM's Bruce–Vincent ρ_+ against the Onsager ρ_+ of the same L, per state point of study rows.
+
+    ``table``: study rows (columns of ``study.csv``); ``points``: state points (``label``,
+    ``concentration_mol_L``, ``system`` as in ``study.json``). The cell's κ, t_+^0 and D = TDF · D_id are
+    those of one Onsager matrix — the replica-mean L when there are replicas (method "replica-mean L"),
+    else the trajectory's — so the two ρ_+ must agree to the solver tolerance and the O(FV/RT) non-linearity
+    of the 1 mV step; the replica average of ρ_+ (± s.e.) is reported beside them.
+
+    Returns one dict per state point: ``label``, ``concentration_mol_L``, ``rho_plus_pybamm``,
+    ``rho_plus_same_L``, ``rho_plus``, ``rho_plus_stderr`` (None where no cell can be built)."""
+    frame = table.assign(frame=table["frame"].fillna(""))
+    out = []
+    for p in sorted(points, key=lambda p: p["concentration_mol_L"]):
+        rows = frame[frame["state_point"] == p["label"]]
+
+        def pick(quantity, where="solvent", same_l=True):
+            hit = rows[(rows["quantity"] == quantity) & (rows["frame"] == where)]
+            exact = hit[hit["method"] == SAME_L_METHOD]
+            hit = exact if same_l and len(exact) else hit[hit["method"] != SAME_L_METHOD]
+            return (float(hit["value"].iloc[0]), float(hit["stderr"].iloc[0])) if len(hit) else (np.nan, np.nan)
+
+        species = {s["role"]: s["valence"] for s in p["system"]["species"]}
+        c_plus = 1000.0 * next(s["concentration_mol_L"] for s in p["system"]["species"] if s["role"] == "cation")
+        tdf = pick("thermodynamic_factor", "")[0]
+        record = {"label": p["label"], "concentration_mol_L": p["concentration_mol_L"],
+                  "rho_plus_same_L": pick("rho_plus")[0], "rho_plus": pick("rho_plus", same_l=False)[0],
+                  "rho_plus_stderr": pick("rho_plus", same_l=False)[1], "rho_plus_pybamm": None}
+        try:
+            e = Electrolyte1D(0.1 * pick("conductivity")[0], pick("t_plus")[0],
+                              1e-10 * tdf * pick("ideal_salt_diffusion")[0], tdf, c_plus,
+                              species.get("cation", 1), species.get("anion", -1), temperature_K)
+            record["rho_plus_pybamm"] = bruce_vincent(e, thickness_m)["rho_plus_pybamm"]
+        except IonscaleError:
+            pass
+        out.append(record)
+    return out
 
 
 def bruce_vincent_summary(study_dir) -> str:
     """One line for ``ionscale demo``: ρ_+ of a simulated 1 mV Bruce–Vincent polarisation (PyBaMM) next to ρ_+
-    from the Onsager coefficients, per state point of a finished study — or why there is none."""
+    of the same Onsager matrix (and the replica average), per state point of a finished study — or why not."""
+    import json
+    from pathlib import Path
+
     import pandas as pd
 
-    from .pybamm_export import ElectrolyteTable
+    from ..transport.result import format_value
+    folder = Path(study_dir)
     try:
         require_pybamm()
-        table = ElectrolyteTable.from_study(study_dir)
-    except IonscaleError as err:
+        table = pd.read_csv(folder / "study.csv", keep_default_na=False, na_values=[""])
+        study = json.loads((folder / "study.json").read_text())
+    except (IonscaleError, OSError, ValueError) as err:
         return f"Bruce–Vincent ρ+ (PyBaMM): not computed — {err}"
-    study = pd.read_csv(f"{study_dir}/study.csv", keep_default_na=False, na_values=[""])
-    onsager = study[(study.quantity == "rho_plus") & (study.frame == "solvent") & (study.method != "replica-mean L")]
-    from ..transport.result import format_value
     parts = []
-    for c, e in zip(table.concentration_mol_m3, table.electrolytes()):
-        row = onsager[np.isclose(onsager.concentration_mol_L, c / 1000.0)]
-        ref = format_value(row.value.iloc[0], row.stderr.iloc[0]) if len(row) else "—"
-        bv = "—" if e is None else f"{bruce_vincent(e)['rho_plus_pybamm']:.4g}"
-        parts.append(f"{c / 1000:.3g} M: {bv} (Onsager {ref})")
-    return "Bruce–Vincent ρ+ from a PyBaMM polarisation of the Newman set: " + "; ".join(parts)
+    for r in bruce_vincent_check(table, study["state_points"], float(study["temperature_K"])):
+        bv = "—" if r["rho_plus_pybamm"] is None else f"{r['rho_plus_pybamm']:.5g}"
+        parts.append(f"{r['concentration_mol_L']:.3g} M: {bv} vs {r['rho_plus_same_L']:.5g} from L "
+                     f"(replicas {format_value(r['rho_plus'], r['rho_plus_stderr'])})")
+    return "Bruce–Vincent ρ+ (PyBaMM, 1 mV) vs Onsager ρ+ of the same L: " + "; ".join(parts)

@@ -96,22 +96,6 @@ class ElectrolyteTable:
             raise IonscaleError("two state points share a concentration: one table against c_e cannot hold both")
         return cls(name, float(temperature_K), valences, c, values, stderr, methods)
 
-    def electrolytes(self) -> list:
-        """:class:`~.cells.Electrolyte1D` of every state point (c_+ = c_e); None where its numbers cannot make
-        a cell model (a non-positive κ, D or TDF)."""
-        from .cells import Electrolyte1D
-        z_plus, z_minus = self.valences.get("cation", 1), self.valences.get("anion", -1)
-        v = self.values
-        out = []
-        for k, c in enumerate(self.concentration_mol_m3):
-            try:
-                out.append(Electrolyte1D(v["Electrolyte conductivity [S.m-1]"][k], v["Cation transference number"][k],
-                                         v["Electrolyte diffusivity [m2.s-1]"][k], v["Thermodynamic factor"][k], c,
-                                         z_plus, z_minus, self.temperature_K))
-            except IonscaleError:
-                out.append(None)
-        return out
-
     def caveats(self, base: str) -> list:
         z_plus, z_minus = self.valences.get("cation", 1), self.valences.get("anion", -1)
         c = self.concentration_mol_m3

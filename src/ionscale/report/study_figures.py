@@ -899,30 +899,28 @@ class _Builder:
 
     def device(self):
         """PyBaMM on the study's Newman set: Bruce–Vincent ρ_+ against the Onsager one; a half-cell discharge."""
+        from ..continuum import require_pybamm
         from ..continuum.cells import device_predictions
-        from ..continuum.pybamm_export import ElectrolyteTable
+        points = [{"label": p.label, "concentration_mol_L": p.concentration_mol_L, "system": p.system}
+                  for p in self.study.points]
         try:
-            from ..continuum import require_pybamm
             require_pybamm()
-            points = [{"label": p.label, "concentration_mol_L": p.concentration_mol_L, "system": p.system}
-                      for p in self.study.points]
-            table = ElectrolyteTable.from_table(self.table, points, self.study.name, self.study.temperature_K)
-            out = device_predictions(table)
+            out = device_predictions(self.table, points, self.study.name, self.study.temperature_K)
         except IonscaleError as err:
             return None, f"no device predictions: {err}"
         notes = []
-        onsager = select(self.table, "rho_plus", "solvent")
-        rows = [(p["label"], c / 1000.0, rho) for p, c, rho in
-                zip(sorted(points, key=lambda p: p["concentration_mol_L"]), out["concentration_mol_m3"],
-                    out["bruce_vincent"]) if rho is not None]
-        skipped = len(points) - len(rows)
-        if skipped:
-            notes.append(f"{skipped} state point(s) without a Bruce–Vincent run: non-positive κ, D or TDF")
-        pybamm_rows = pd.DataFrame(rows, columns=["state_point", "concentration_mol_L", "value"]).assign(
-            stderr=np.nan, method="PyBaMM", unit="1")
+        checks = pd.DataFrame(out["bruce_vincent"]).assign(stderr=np.nan, method="", unit="1")
+        missing = checks["rho_plus_pybamm"].isna()
+        if missing.any():
+            notes.append(f"{int(missing.sum())} state point(s) without a Bruce–Vincent run: non-positive κ, D or TDF")
+        same_l = checks.assign(value=checks["rho_plus_same_L"].astype(float))
+        pybamm_rows = checks[~missing].assign(value=lambda t: t["rho_plus_pybamm"].astype(float))
         panels = [Panel("(a) Current fraction", "$\\rho_+$", "1",
-                        [Series("$\\rho_+$ from $L_{ij}$ (Eq. 4)", onsager, ("rho_plus", "solvent", ""), "o", "-"),
-                         Series("$\\rho_+$ Bruce–Vincent (PyBaMM)", pybamm_rows, None, "x", "--")], hlines=(0.0, 1.0))]
+                        [Series("$\\rho_+$ from $L_{ij}$, replica average (Eq. 4)", select(self.table, "rho_plus", "solvent"),
+                                ("rho_plus", "solvent", ""), "o", ":"),
+                         Series("$\\rho_+$ of the same $L$ as the cell", same_l, None, "s", "-"),
+                         Series("$\\rho_+$ Bruce–Vincent (PyBaMM)", pybamm_rows, None, "x", "--")],
+                        hlines=(0.0, 1.0))]
         curves = []
         for key, label in (("md", "MD electrolyte"), ("lipf6", "LiPF$_6$ (Valøen–Reimers)")):
             run = out[key]
@@ -932,13 +930,14 @@ class _Builder:
         panels.append(Panel(f"(b) Li-metal half cell, {out['c_rate']:g}C", "voltage", "V", curves,
                             xlabel="discharge capacity (mA h)", x="capacity_mAh"))
         return ("Device predictions (PyBaMM)", "(a) Current fraction ρ_+ of a Li|electrolyte|Li cell from a simulated "
-                "1 mV Bruce–Vincent polarisation (PyBaMM, concentrated-solution theory with the study's κ, t_+^0, D and "
-                "TDF; ionscale.continuum.cells), next to ρ_+ from the Onsager coefficients (Eq. 4): they must agree. "
+                "1 mV Bruce–Vincent polarisation (PyBaMM, concentrated-solution theory with κ, t_+^0, D and TDF of one "
+                "Onsager matrix — the replica-mean L; ionscale.continuum.cells), next to ρ_+ of that L (Eq. 4): "
+                "they must agree; dotted, the replica average of ρ_+ with its standard error. "
                 f"(b) Constant-current discharge of PyBaMM's lithium-metal half cell (Xu2019: NMC532 | electrolyte | Li) "
                 f"at {out['c_rate']:g}C, with the study's electrolyte and with the set's LiPF6, both from "
                 f"c_e = {out['initial_concentration_mol_m3']:.4g} mol/m³ (the study concentration nearest 1 M; the "
-                "MD functions are clamped outside the study's range). Model predictions, not measurements.",
-                panels, notes), None
+                "MD functions are clamped outside the study's range; PyBaMM's equations are those of a 1:1 salt). "
+                "Model predictions, not measurements.", panels, notes), None
 
     def recipes(self) -> list:
         return [
