@@ -172,7 +172,7 @@ def limiting_current(e: Electrolyte1D, thickness_m: float = 1e-4, fractions=(0.2
     overpotential η_c (steady voltage minus the ohmic I ℓ/κ) against I.
 
     Returns ``I_lim_pybamm``, ``I_lim_analytic`` (A/m²), ``current_A_m2``, ``c_cathode`` (mol/m³),
-    ``eta_c_V`` (PyBaMM) and ``eta_c_analytic_V``."""
+    ``eta_c_V`` (PyBaMM), ``eta_c_analytic_V`` and ``diffusion_potential_V`` (its prefactor)."""
     i_lim = e.limiting_current_A_m2(thickness_m)
     if not np.isfinite(i_lim):
         raise IonscaleError("t_+^0 ≥ 1: the salt never depletes, there is no limiting current")
@@ -184,7 +184,8 @@ def limiting_current(e: Electrolyte1D, thickness_m: float = 1e-4, fractions=(0.2
     ratio = currents / i_lim
     return {"I_lim_pybamm": float(-intercept / slope), "I_lim_analytic": float(i_lim), "current_A_m2": currents,
             "c_cathode": c_cathode, "eta_c_V": eta,
-            "eta_c_analytic_V": e.diffusion_potential_V * np.log((1 + ratio) / (1 - ratio))}
+            "eta_c_analytic_V": e.diffusion_potential_V * np.log((1 + ratio) / (1 - ratio)),
+            "diffusion_potential_V": e.diffusion_potential_V}
 
 
 #: the lithium-metal half cell of the discharge comparison (PyBaMM parameter set: NMC532 | LiPF6 | Li)
@@ -224,6 +225,8 @@ def device_predictions(table, points: list, name: str, temperature_K: float, *, 
     """Both device predictions for a study (rows of ``study.csv`` and the state points of ``study.json``).
 
     - ``bruce_vincent``: :func:`bruce_vincent_check` per state point;
+    - ``limiting``: :func:`limiting_current` of a ``thickness_m`` symmetric cell at the state point nearest
+      1000 mol/m³ (None when t_+^0 ≥ 1: the salt never depletes);
     - ``md`` and ``lipf6``: :func:`half_cell_discharge` at ``c_rate`` with the study's electrolyte
       (:mod:`.pybamm_export`) and with the set's LiPF6, both from the same initial c_e: the study
       concentration nearest 1000 mol/m³ (``initial_concentration_mol_m3``), so that only the electrolyte's
@@ -234,8 +237,19 @@ def device_predictions(table, points: list, name: str, temperature_K: float, *, 
     c0 = float(c[np.argmin(np.abs(c - 1000.0))])
     md = half_cell_discharge(parameter_values(electrolyte, HALF_CELL_SET), c_rate=c_rate, initial_concentration_mol_m3=c0)
     lipf6 = half_cell_discharge(None, c_rate=c_rate, initial_concentration_mol_m3=c0)
+    k = int(np.argmin(np.abs(c - 1000.0)))
+    v = {name: values[k] for name, values in electrolyte.values.items()}
+    limiting = None
+    try:
+        cell = Electrolyte1D(v["Electrolyte conductivity [S.m-1]"], v["Cation transference number"],
+                             v["Electrolyte diffusivity [m2.s-1]"], v["Thermodynamic factor"], c0,
+                             electrolyte.valences.get("cation", 1), electrolyte.valences.get("anion", -1), temperature_K)
+        limiting = limiting_current(cell, thickness_m)
+    except IonscaleError:
+        pass   # t_+^0 ≥ 1 or a non-positive property: no limiting current to show
     return {"bruce_vincent": bruce_vincent_check(table, points, temperature_K, thickness_m), "md": md,
-            "lipf6": lipf6, "initial_concentration_mol_m3": c0, "c_rate": c_rate}
+            "lipf6": lipf6, "initial_concentration_mol_m3": c0, "c_rate": c_rate, "limiting": limiting,
+            "thickness_m": thickness_m}
 
 
 #: the rows of one L: derived from the replica-mean L when there are replicas (SPEC §2.3), else the only ones

@@ -929,6 +929,20 @@ class _Builder:
             curves.append(Series(label, data, None, "", "-" if key == "md" else "--"))
         panels.append(Panel(f"(b) Li-metal half cell, {out['c_rate']:g}C", "voltage", "V", curves,
                             xlabel="discharge capacity (mA h)", x="capacity_mAh"))
+        lim = out["limiting"]
+        if lim is not None:
+            ratio = lim["current_A_m2"] / lim["I_lim_analytic"]
+            grid = np.linspace(0, 0.95, 40)
+            analytic = lim["diffusion_potential_V"] * np.log((1 + grid) / (1 - grid))
+            frame = lambda x, y: pd.DataFrame({"ratio": x, "value": 1e3 * np.asarray(y)}).assign(  # noqa: E731
+                stderr=np.nan, method="", unit="mV", concentration_mol_L=np.nan)
+            panels.append(Panel("(c) Concentration polarisation", "$\\eta_c$",
+                                "mV", [Series(f"PyBaMM, $I_{{lim}}$ = {lim['I_lim_pybamm']:.3g} A/m²",
+                                              frame(ratio, lim["eta_c_V"]), None, "o", "none"),
+                                       Series("analytic", frame(grid, analytic), None, "", "-")],
+                                xlabel="current density / limiting current", x="ratio"))
+        else:
+            notes.append("concentration polarisation left out: t_+^0 ≥ 1, the salt never depletes")
         return ("Device predictions (PyBaMM)", "(a) Current fraction ρ_+ of a Li|electrolyte|Li cell from a simulated "
                 "1 mV Bruce–Vincent polarisation (PyBaMM, concentrated-solution theory with κ, t_+^0, D and TDF of one "
                 "Onsager matrix — the replica-mean L; ionscale.continuum.cells), next to ρ_+ of that L (Eq. 4): "
@@ -937,6 +951,9 @@ class _Builder:
                 f"at {out['c_rate']:g}C, with the study's electrolyte and with the set's LiPF6, both from "
                 f"c_e = {out['initial_concentration_mol_m3']:.4g} mol/m³ (the study concentration nearest 1 M; the "
                 "MD functions are clamped outside the study's range; PyBaMM's equations are those of a 1:1 salt). "
+                "(c) Steady concentration overpotential of a "
+                f"{1e6 * out['thickness_m']:.0f} µm symmetric cell against I/I_lim (galvanostatic PyBaMM runs; line: "
+                "(νRT/z_+ν_+F)(1 − t_+^0) TDF ln[(1 + I/I_lim)/(1 − I/I_lim)]), I_lim where the cathode empties. "
                 "Model predictions, not measurements.", panels, notes), None
 
     def recipes(self) -> list:
