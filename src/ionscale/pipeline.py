@@ -8,6 +8,8 @@ the cation–anion shell contacts, percolation and screening (SPEC §6–7) — 
 Structure is on by default; when its donor atoms cannot be found automatically (e.g. numeric LAMMPS
 types) and the user named none, it is skipped with a note instead of stopping transport. With transport
 and the mesoscale both off, the pass skips the unwrapped ion positions that only they use.
+After transport comes the continuum stage (:mod:`ionscale.continuum.analysis`): the thermodynamic factor
+(given, or Kirkwood–Buff from the ion positions of the same stores) and the salt diffusion coefficient.
 
 Which contacts bond ions into clusters (``cluster_contacts``):
 
