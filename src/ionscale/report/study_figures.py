@@ -940,7 +940,7 @@ class _Builder:
                                 "mV", [Series(f"PyBaMM, $I_{{lim}}$ = {lim['I_lim_pybamm']:.3g} A/m²",
                                               frame(ratio, lim["eta_c_V"]), None, "o", "none"),
                                        Series("analytic", frame(grid, analytic), None, "", "-")],
-                                xlabel="current density / limiting current", x="ratio"))
+                                xlabel="current density / limiting current, I/I_lim (–)", x="ratio"))
         else:
             notes.append("concentration polarisation left out: t_+^0 ≥ 1, the salt never depletes")
         return ("Device predictions (PyBaMM)", "(a) Current fraction ρ_+ of a Li|electrolyte|Li cell from a simulated "
