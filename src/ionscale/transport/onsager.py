@@ -323,7 +323,7 @@ def _derived(L: np.ndarray, D: np.ndarray, frame: str, system: _SystemConstants)
         ("conductivity_ne", frame): kappa_ne,
         ("ionicity", frame): kappa / kappa_ne,
         **({("ideal_salt_diffusion", frame): ideal_salt_diffusion(L, z, c, system.temperature)}
-           if len(z) == 2 and z[0] > 0 > z[1] else {}),
+           if frame == "solvent" and len(z) == 2 and z[0] > 0 > z[1] else {}),   # Newman's D: solvent frame
     }
 
 
