@@ -191,5 +191,5 @@ def _judge(r_nm: np.ndarray, h_nn: np.ndarray, fit_nm: tuple) -> tuple[bool, str
     if worst > DECAY_TOLERANCE:
         return False, (f"box too small: the ion correlations have not decayed where the finite-volume "
                        f"extrapolation starts (|h_NN| reaches {worst:.2g} > {DECAY_TOLERANCE:g} beyond "
-                       f"{fit_nm[0]:.3g} nm, half the box half-width); simulate a larger box")
+                       f"{fit_nm[0]:.3g} nm, where the fit starts); simulate a larger box")
     return True, f"|h_NN| ≤ {worst:.2g} beyond {fit_nm[0]:.3g} nm"
