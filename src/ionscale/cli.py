@@ -202,6 +202,10 @@ def analyze(
     box: Optional[Tuple[float, float, float]] = typer.Option(None, help="Box edge lengths LX LY LZ in nm "
                                                                         "(orthorhombic), for trajectories without a "
                                                                         "box (e.g. xyz); replaces a stored box."),
+    tdf: Optional[str] = typer.Option(None, help="Thermodynamic factor 1 + dln y±/dln c for the salt diffusion "
+                                                 "coefficient: a number, or a CSV table (columns concentration_mol_L, "
+                                                 "thermodynamic_factor[, stderr]) read at the cation concentration "
+                                                 "(default: Kirkwood–Buff from the ion RDFs, implicit solvent only)."),
 ):
     """Transport (Onsager coefficients, conductivity, transference numbers) and solvation structure of one
     state point, from one pass over each trajectory.
@@ -226,7 +230,8 @@ def analyze(
                           fit=fit_window, n_blocks=blocks, start=start, stop=stop, step=step,
                           cluster_contacts=cluster_contacts, cluster_atoms=cluster_atoms,
                           cluster_cutoff_nm=cluster_cutoff_nm, cluster_carrier=cluster_carrier,
-                          carrier_lag_ps=carrier_lag_ps, szz_k_max_nm_inv=szz_k_max_nm_inv)
+                          carrier_lag_ps=carrier_lag_ps, szz_k_max_nm_inv=szz_k_max_nm_inv,
+                          thermodynamic_factor=given_tdf(tdf))
         selections = dict(cation=labelled(cation, "cation"), anion=labelled(anion, "anion"),
                           solvent=labelled(solvent, "solvent") if solvent else None)
         system = dict(valences=key_values(valence, "--valence", int), centers=key_values(center, "--center"),
@@ -258,7 +263,8 @@ def analyze(
                 print_summary(result, f"transport at {temperature:g} K — {len(replicas)} trajectory(ies)", warned)
             else:
                 print_table(result.summary(), {"structure": "solvation structure",
-                                               "mesoscale": "clusters and screening"}[result.section])
+                                               "mesoscale": "clusters and screening",
+                                               "continuum": "continuum (Newman set, solvent frame)"}[result.section])
                 print_notes(getattr(result, "notes", []), warned)
         written = write_analysis(out, results, figures=figures)
         console.print(f"wrote {', '.join(p.name for p in written)} in {escape(str(out))}/")
@@ -283,6 +289,14 @@ def check_output_folder(out: Path) -> None:
         raise IonscaleError(f"--out {out}: {existing} is a file, so the folder cannot be made there")
     if not os.access(existing, os.W_OK | os.X_OK):
         raise IonscaleError(f"--out {out}: {existing} is not writable; choose a folder you can write to")
+
+
+def given_tdf(tdf: Optional[str]):
+    """--tdf NUMBER|TABLE.csv as a :class:`~ionscale.continuum.given.GivenTDF` (None when not given)."""
+    if tdf is None:
+        return None
+    from .continuum.given import GivenTDF
+    return GivenTDF.parse(tdf)
 
 
 def print_table(frame, title: str) -> None:
@@ -372,7 +386,30 @@ def demo(
     os.environ.setdefault("OPENMM_CPU_THREADS", "1")  # one core per worker: workers run side by side
     began = time.perf_counter()
     run_safely(lambda: run_study_command(demo_study(quick), out, None, workers))
+    from .continuum.cells import bruce_vincent_summary
+    console.print(bruce_vincent_summary(out))
     console.print(f"demo finished in {time.perf_counter() - began:.0f} s")
+
+
+export_app = typer.Typer(add_completion=False, no_args_is_help=True,
+                         help="Export a study's results for other tools (PyBaMM).")
+app.add_typer(export_app, name="export")
+
+
+@export_app.command("pybamm")
+def export_pybamm_command(
+    study_dir: Path = typer.Argument(..., help="A finished study folder (study.csv, study.json)."),
+    base: str = typer.Option("Chen2020", help="PyBaMM parameter set to start from (Xu2019: lithium-metal half cell)."),
+    out: Optional[Path] = typer.Option(None, help="Module to write (default STUDY_DIR/pybamm_parameters.py; "
+                                                  "a .json with the same data is written beside it)."),
+):
+    """Write a PyBaMM parameter module: κ, D, t+ and TDF of the study as functions of c_e on a base set."""
+    from .continuum.pybamm_export import export_pybamm
+
+    def body():
+        module, data = export_pybamm(study_dir, out, base)
+        console.print(f"wrote {module} and {data} (base set {base}; read the caveats in the module's docstring)")
+    run_safely(body)
 
 
 from .report.html import report_command  # noqa: E402

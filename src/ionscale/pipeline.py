@@ -8,6 +8,8 @@ the cation–anion shell contacts, percolation and screening (SPEC §6–7) — 
 Structure is on by default; when its donor atoms cannot be found automatically (e.g. numeric LAMMPS
 types) and the user named none, it is skipped with a note instead of stopping transport. With transport
 and the mesoscale both off, the pass skips the unwrapped ion positions that only they use.
+After transport comes the continuum stage (:mod:`ionscale.continuum.analysis`): the thermodynamic factor
+(given, or Kirkwood–Buff from the ion positions of the same stores) and the salt diffusion coefficient.
 
 Which contacts bond ions into clusters (``cluster_contacts``):
 
@@ -63,6 +65,9 @@ class Options:
     carrier_lag_ps: float | None = None
     #: largest |k| of S_ZZ(k), nm⁻¹
     szz_k_max_nm_inv: float = 10.0
+    #: thermodynamic factor given by the user (:class:`ionscale.continuum.given.GivenTDF`); None: from the
+    #: Kirkwood–Buff integrals of the ion–ion RDFs when the solvent is implicit (:mod:`ionscale.continuum`)
+    thermodynamic_factor: object = None
 
     def __post_init__(self):
         from .mesoscale.cluster_analysis import CARRIERS
@@ -136,9 +141,11 @@ def structure_analyses(electrolytes: Sequence[Electrolyte], options: Options, no
 
 def analyse(electrolytes: Sequence[Electrolyte], temperature: float, options: Options = Options(), *,
             cache=True, backend: str = "serial", n_workers: int = 1,
-            progress: Callable[[str, int, int], None] | None = None) -> tuple[list, list]:
+            progress: Callable[[str, int, int], None] | None = None,
+            concentration_mol_L: float | None = None) -> tuple[list, list]:
     """Analyse the replicas of one state point. Returns (results, notes): the results follow the protocol
-    of :mod:`ionscale.output` (transport first, then structure)."""
+    of :mod:`ionscale.output` (transport first, then structure). ``concentration_mol_L`` (default: the
+    cation concentration) is where a given thermodynamic factor table is read."""
     check_temperature(temperature)
     refuse_duplicate_replicas(electrolytes)
     notes: list = []
@@ -162,6 +169,13 @@ def analyse(electrolytes: Sequence[Electrolyte], temperature: float, options: Op
         if len(electrolytes) > 1:
             notes.append("clusters and screening are those of replica 1")
         results.append(_mesoscale(electrolytes[0], stores[0], temperature, results, options, notes))
+    if options.transport:
+        from .continuum.analysis import continuum_analysis
+        transport = results[0]
+        c = transport.system["species"][0]["concentration_mol_L"] if concentration_mol_L is None else concentration_mol_L
+        results.append(continuum_analysis(transport, electrolytes, stores, c, options.thermodynamic_factor,
+                                          options.n_blocks))
+        notes.extend(results[-1].warnings)
     return results, notes
 
 

@@ -67,6 +67,14 @@ def structure_rows(c: float) -> list:
     return rows
 
 
+def continuum_rows(res, c: float, columns) -> pd.DataFrame:
+    """The continuum stage's rows (TDF, salt diffusion) of a state point, with the TDF of an ideal
+    solution given (the walkers are one), by the real :func:`ionscale.continuum.analysis.continuum_analysis`."""
+    from ionscale.continuum.analysis import continuum_analysis
+    from ionscale.continuum.given import GivenTDF
+    return pd.DataFrame(continuum_analysis(res, [], [], c, GivenTDF.parse(1.0)).rows, columns=columns)
+
+
 def write_study(root: Path, results: list, *, structure: bool = False, experiment: bool = False,
                 failed: list | None = None, name: str = "synthetic walkers",
                 only: tuple | None = None) -> Path:
@@ -83,6 +91,7 @@ def write_study(root: Path, results: list, *, structure: bool = False, experimen
         else:
             res.save(folder)
         table = pd.read_csv(folder / "quantities.csv", keep_default_na=False)
+        table = pd.concat([table, continuum_rows(res, c, table.columns)], ignore_index=True)
         if structure:
             table = pd.concat([table, pd.DataFrame(structure_rows(c), columns=table.columns)], ignore_index=True)
         table.insert(0, "concentration_mol_L", c)

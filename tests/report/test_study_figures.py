@@ -20,7 +20,8 @@ from ionscale.report.study_figures import (
 )
 
 TRANSPORT_FIGURES = {"fig1_diffusion", "fig2_onsager", "fig2_onsager_species_mean", "fig3_transference",
-                     "transference_frames", "conductivity", "fig5_dynamics"}
+                     "transference_frames", "conductivity", "fig5_dynamics", "newman_set",
+                     "device"}
 STRUCTURE_FIGURES = {"fig4_solvation", "ion_pairing", "clusters", "screening"}
 
 

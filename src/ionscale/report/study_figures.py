@@ -21,6 +21,11 @@ Figures (file stem — content)
 ``clusters``                   (a) cluster-size distributions, (b) percolating fraction, largest cluster and
                                free-ion fractions vs c, the percolation onset marked (line and bracket)
 ``screening``                  (a) λ_S and λ_D vs c, (b) λ_S/λ_D vs c
+``newman_set``                 the continuum (Newman) set in the solvent frame vs c: (a) κ, (b) t_+^0 and ρ_+,
+                               (c) the salt diffusion coefficient D and D/TDF, (d) the thermodynamic factor
+``device``                     PyBaMM predictions (needs the extra ionscale[continuum]): (a) ρ_+ of a simulated
+                               Bruce–Vincent polarisation next to ρ_+ from L_ij, (b) discharge of a lithium-metal
+                               half cell with the study's electrolyte and with LiPF6 (ionscale.continuum.cells)
 
 A quantity that was not computed never makes a figure fail: its panel is left out, and a figure with no
 panel left is skipped. Both are reported (``FigureList.skipped`` / ``FigureInfo.notes``, and the
@@ -863,6 +868,95 @@ class _Builder:
         return ("Screening", "(a) Screening length λ_S from the decay of the charge–charge correlation and the Debye "
                 "length λ_D; (b) the underscreening ratio λ_S/λ_D, against salt concentration.", panels, notes), None
 
+    def newman_set(self):
+        """κ, t_+^0, ρ_+, D (and D/TDF), TDF in the solvent frame: what a continuum cell model reads."""
+        panels, notes = [], []
+        spec = [("(a) Conductivity", "κ", [("conductivity", "solvent", "$\\kappa$", "o", "-")], ()),
+                ("(b) Transference", "transference number",
+                 [("t_plus", "solvent", "$t_+^0$", "o", "-"), ("rho_plus", "solvent", "$\\rho_+$", "s", "--")],
+                 (0.0, 1.0)),
+                ("(c) Salt diffusion", "$D$", [("salt_diffusion", "solvent", "$D$", "o", "-"),
+                                               ("ideal_salt_diffusion", "solvent", "$D$/TDF", "s", "--")], ()),
+                ("(d) Thermodynamic factor", "TDF", [("thermodynamic_factor", "", "TDF", "o", "-")], (1.0,))]
+        for title, name, curves, hlines in spec:
+            series = []
+            for quantity, frame, label, marker, style in curves:
+                rows = select(self.table, quantity, frame)
+                rows = rows[np.isfinite(rows["value"].to_numpy(float))]
+                if rows.empty:
+                    notes.append(f"{label} left out: no finite {quantity} rows" + (f" in the {frame} frame" if frame
+                                                                                   else ""))
+                    continue
+                series.append(Series(label, rows, (quantity, frame, rows["species"].iloc[0]), marker, style))
+            if series:
+                panels.append(Panel(title, name, self._units(series), series, hlines=hlines))
+        if not panels:
+            return None, "no conductivity, t_plus, rho_plus, salt_diffusion or thermodynamic_factor rows"
+        return ("Continuum (Newman) transport properties", "The properties a concentrated-solution (Newman) cell "
+                "model needs, against salt concentration, solvent frame: (a) conductivity κ; (b) transference "
+                "number t_+^0 and the Bruce–Vincent current fraction ρ_+; (c) Fickian salt diffusion coefficient "
+                "D = TDF · D/TDF, both from the Onsager coefficients; (d) the thermodynamic factor TDF = "
+                "1 + d ln y_±/d ln c (Kirkwood–Buff or given; ionscale.continuum).", panels, notes), None
+
+    def device(self):
+        """PyBaMM on the study's Newman set: Bruce–Vincent ρ_+ against the Onsager one; a half-cell discharge."""
+        from ..continuum import require_pybamm
+        from ..continuum.cells import device_predictions
+        points = [{"label": p.label, "concentration_mol_L": p.concentration_mol_L, "system": p.system}
+                  for p in self.study.points]
+        try:
+            require_pybamm()
+            out = device_predictions(self.table, points, self.study.name, self.study.temperature_K)
+        except IonscaleError as err:
+            return None, f"no device predictions: {err}"
+        notes = []
+        checks = pd.DataFrame(out["bruce_vincent"]).assign(stderr=np.nan, method="", unit="1")
+        missing = checks["rho_plus_pybamm"].isna()
+        if missing.any():
+            notes.append(f"{int(missing.sum())} state point(s) without a Bruce–Vincent run: non-positive κ, D or TDF")
+        same_l = checks.assign(value=checks["rho_plus_same_L"].astype(float))
+        pybamm_rows = checks[~missing].assign(value=lambda t: t["rho_plus_pybamm"].astype(float))
+        panels = [Panel("(a) Current fraction", "$\\rho_+$", "1",
+                        [Series("$\\rho_+$ from $L_{ij}$, replica average (Eq. 4)", select(self.table, "rho_plus", "solvent"),
+                                ("rho_plus", "solvent", ""), "o", ":"),
+                         Series("$\\rho_+$ of the same $L$ as the cell", same_l, None, "s", "-"),
+                         Series("$\\rho_+$ Bruce–Vincent (PyBaMM)", pybamm_rows, None, "x", "--")],
+                        hlines=(0.0, 1.0))]
+        curves = []
+        for key, label in (("md", "MD electrolyte"), ("lipf6", "LiPF$_6$ (Valøen–Reimers)")):
+            run = out[key]
+            data = pd.DataFrame({"capacity_mAh": run["capacity_mAh"], "value": run["voltage_V"]}).assign(
+                stderr=np.nan, method="", unit="V", concentration_mol_L=np.nan)
+            curves.append(Series(label, data, None, "", "-" if key == "md" else "--"))
+        panels.append(Panel(f"(b) Li-metal half cell, {out['c_rate']:g}C", "voltage", "V", curves,
+                            xlabel="discharge capacity (mA h)", x="capacity_mAh"))
+        lim = out["limiting"]
+        if lim is not None:
+            ratio = lim["current_A_m2"] / lim["I_lim_analytic"]
+            grid = np.linspace(0, 0.95, 40)
+            analytic = lim["diffusion_potential_V"] * np.log((1 + grid) / (1 - grid))
+            frame = lambda x, y: pd.DataFrame({"ratio": x, "value": 1e3 * np.asarray(y)}).assign(  # noqa: E731
+                stderr=np.nan, method="", unit="mV", concentration_mol_L=np.nan)
+            panels.append(Panel("(c) Concentration polarisation", "$\\eta_c$",
+                                "mV", [Series(f"PyBaMM, $I_{{lim}}$ = {lim['I_lim_pybamm']:.3g} A/m²",
+                                              frame(ratio, lim["eta_c_V"]), None, "o", "none"),
+                                       Series("analytic", frame(grid, analytic), None, "", "-")],
+                                xlabel="current density / limiting current, I/I_lim (–)", x="ratio"))
+        else:
+            notes.append("concentration polarisation left out: t_+^0 ≥ 1, the salt never depletes")
+        return ("Device predictions (PyBaMM)", "(a) Current fraction ρ_+ of a Li|electrolyte|Li cell from a simulated "
+                "1 mV Bruce–Vincent polarisation (PyBaMM, concentrated-solution theory with κ, t_+^0, D and TDF of one "
+                "Onsager matrix — the replica-mean L; ionscale.continuum.cells), next to ρ_+ of that L (Eq. 4): "
+                "they must agree; dotted, the replica average of ρ_+ with its standard error. "
+                f"(b) Constant-current discharge of PyBaMM's lithium-metal half cell (Xu2019: NMC532 | electrolyte | Li) "
+                f"at {out['c_rate']:g}C, with the study's electrolyte and with the set's LiPF6, both from "
+                f"c_e = {out['initial_concentration_mol_m3']:.4g} mol/m³ (the study concentration nearest 1 M; the "
+                "MD functions are clamped outside the study's range; PyBaMM's equations are those of a 1:1 salt). "
+                "(c) Steady concentration overpotential of a "
+                f"{1e6 * out['thickness_m']:.0f} µm symmetric cell against I/I_lim (galvanostatic PyBaMM runs; line: "
+                "(νRT/z_+ν_+F)(1 − t_+^0) TDF ln[(1 + I/I_lim)/(1 − I/I_lim)]), I_lim where the cathode empties. "
+                "Model predictions, not measurements.", panels, notes), None
+
     def recipes(self) -> list:
         return [
             ("fig1_diffusion", self.diffusion),
@@ -876,12 +970,14 @@ class _Builder:
             ("fig5_dynamics", self.dynamics),
             ("clusters", self.clusters),
             ("screening", self.screening),
+            ("newman_set", self.newman_set),
+            ("device", self.device),
         ]
 
 
 FIGURE_NAMES = ("fig1_diffusion", "fig2_onsager", "fig2_onsager_species_mean", "fig3_transference",
                 "transference_frames", "conductivity", "fig4_solvation", "ion_pairing", "fig5_dynamics", "clusters",
-                "screening")
+                "screening", "newman_set", "device")
 
 
 def _save(fig, path: Path, fmt: str) -> None:

@@ -43,7 +43,8 @@ VERSIONED = ("ionscale", "MDAnalysis", "numpy", "scipy", "pandas", "dask", "dist
 def analyse_point(spec: StudySpec, point: StatePointSpec, jobs: list[ReplicaJob], folder: Path) -> Path:
     """Analyse one state point from the cached passes of its finished replicas into ``folder``."""
     electrolytes = [electrolyte_of(job) for job in jobs]
-    results, notes = analyse(electrolytes, spec.temperature, jobs[0].options, cache=jobs[0].cache)
+    results, notes = analyse(electrolytes, spec.temperature, jobs[0].options, cache=jobs[0].cache,
+                             concentration_mol_L=point.concentration)
     expected = point.simulate.replicas if point.simulate else len(point.replicas)
     if len(jobs) < expected:
         notes.append(f"only {len(jobs)} of {expected} replicas finished; the others failed")
@@ -189,7 +190,8 @@ def _versions() -> dict:
 
 #: the headline columns of a study summary: (quantity, frame, heading)
 HEADLINE = (("t_plus", "solvent", "t+^0"), ("rho_plus", "solvent", "ρ+"), ("t_plus_pfg", "solvent", "t+,PFG"),
-            ("conductivity", "solvent", "κ (mS/cm)"), ("ionicity", "solvent", "κ/κ_NE"))
+            ("conductivity", "solvent", "κ (mS/cm)"), ("ionicity", "solvent", "κ/κ_NE"),
+            ("thermodynamic_factor", "", "TDF"), ("salt_diffusion", "solvent", "D (1e-10 m²/s)"))
 
 
 #: and of the cluster analysis, when it ran

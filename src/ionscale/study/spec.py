@@ -30,6 +30,10 @@ A study (Fang et al. 2026: 8 concentrations × 4 independent replicas) is one TO
     cluster_carrier = "com"                   # cluster NE: D of a cluster = "majority" ion's (default) or its
     carrier_lag_ps = 10.0                     #   centre-of-mass MSD over this lag, ps (default: one frame)
     szz_k_max_nm_inv = 10.0                   # screening: largest |k| of S_ZZ(k), nm⁻¹
+    thermodynamic_factor = 1.0                # continuum: given TDF — a number, "tdf.csv" (columns
+                                              #   concentration_mol_L, thermodynamic_factor[, stderr]) or
+                                              #   { concentration_mol_L = [...], thermodynamic_factor = [...] };
+                                              #   default: Kirkwood–Buff from the ion RDFs (implicit solvent)
 
     [[state_points]]
     label = "0.5 M"
@@ -115,6 +119,8 @@ class AnalysisSpec(_Strict):
     cluster_carrier: Literal["majority", "com"] = Field("majority", description="cluster D in cluster NE")
     carrier_lag_ps: Optional[float] = Field(None, gt=0, description="lag of the cluster centre-of-mass D, ps")
     szz_k_max_nm_inv: float = Field(10.0, gt=0, description="largest |k| of S_ZZ(k), nm⁻¹")
+    thermodynamic_factor: Optional[Union[float, str, Dict[str, List[float]]]] = Field(
+        None, description="given TDF: number, CSV file or table (ionscale.continuum.given)")
 
     def options(self):
         """The :class:`ionscale.pipeline.Options` of every state point."""
@@ -124,7 +130,14 @@ class AnalysisSpec(_Strict):
                        epsilon_r=self.epsilon_r, cluster_contacts=self.cluster_contacts,
                        cluster_atoms=self.cluster_atoms, cluster_cutoff_nm=self.cluster_cutoff_nm,
                        cluster_carrier=self.cluster_carrier, carrier_lag_ps=self.carrier_lag_ps,
-                       szz_k_max_nm_inv=self.szz_k_max_nm_inv)
+                       szz_k_max_nm_inv=self.szz_k_max_nm_inv, thermodynamic_factor=self.given_tdf())
+
+    def given_tdf(self):
+        """The given thermodynamic factor (:class:`ionscale.continuum.given.GivenTDF`), or None."""
+        if self.thermodynamic_factor is None:
+            return None
+        from ..continuum.given import GivenTDF
+        return GivenTDF.parse(self.thermodynamic_factor)
 
     @model_validator(mode="after")
     def _consistent(self):
@@ -220,6 +233,7 @@ def load_study(path: str | Path) -> StudySpec:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise StudyFileError(f"{path}: not valid TOML: {err}") from None
+    _anchor_tdf_table(data, path.parent.resolve())
     try:
         spec = StudySpec.model_validate(data)
     except ValidationError as err:
@@ -227,6 +241,17 @@ def load_study(path: str | Path) -> StudySpec:
                     f"{_expected(e)}" for e in err.errors()]
         raise StudyFileError(f"{path} has {len(problems)} problem(s):\n" + "\n".join(problems)) from None
     return _resolve(spec, path.parent.resolve())
+
+
+def _anchor_tdf_table(data: dict, base: Path) -> None:
+    """A TDF table file named in [analysis] is relative to the study file (read when validated)."""
+    analysis = data.get("analysis")
+    tdf = analysis.get("thermodynamic_factor") if isinstance(analysis, dict) else None
+    if isinstance(tdf, str) and not Path(tdf).is_absolute():
+        try:
+            float(tdf)
+        except ValueError:
+            analysis["thermodynamic_factor"] = str(base / tdf)
 
 
 def _expected(error: dict) -> str:

@@ -38,6 +38,9 @@ UNITS = {
     "rho_plus": ("1", 1.0, "cation"),
     "t_plus_pfg": ("1", 1.0, "cation"),
     "ionicity": ("1", 1.0, "scalar"),
+    # Fickian salt diffusion coefficient over the thermodynamic factor, D / TDF (binary salts, solvent
+    # frame only; ionscale.continuum.newman)
+    "ideal_salt_diffusion": ("1e-10 m^2/s", 1e10, "scalar"),
 }
 #: every quantity a transport analysis reports
 QUANTITIES = set(UNITS) | {"fit_start", "fit_end", "gamma"}
