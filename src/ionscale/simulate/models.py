@@ -9,6 +9,37 @@ Fang et al., J. Mater. Chem. A 2026 (DOI 10.1039/D5TA05739F):
 * Weeks–Chandler–Andersen repulsion between all non-bonded beads,
   U = 4ε[(σ_ij/r)^12 − (σ_ij/r)^6] + ε for r < 2^(1/6) σ_ij, with σ_ij = (σ_i + σ_j)/2.
 * Harmonic bonds along the arms, U = (k/2)(r − σ_ij)^2; bonded pairs have no other interaction.
+* Specific association (``association_kT`` = ε_a > 0): between a cation and a charged arm end only, a
+  short-range well of depth ε_a k_B T in the cosine-squared form of Cooke, Kremer & Deserno (Phys. Rev.
+  E 72, 011506 (2005)), U = −ε_a for r < r_m = 2^(1/6) σ_ij (where the WCA repulsion ends),
+  U = −ε_a cos²(π (r − r_m) / (2 w)) for r_m ≤ r < r_m + w, 0 beyond; w = ``association_range``. It
+  stands for what a continuum ε_r cannot describe: the Li⁺–sulfonylimide contact, in which the
+  anion's sulfonyl O atoms replace carbonate O atoms in the Li⁺ shell (a desolvation free energy
+  and a multidentate contact that lowers the contact-ion-pair free energy beyond the screened
+  Coulomb term). The well is within the first shell (r_m + w = 0.44 nm < the 0.45 nm contact
+  cut-off of the analyses), so it deepens binding without adding longer-ranged attraction.
+
+Why these values (written before any transport result was looked at). The contact energy of a cation
+and an arm end in the continuum is the Bjerrum ratio l_B / r: l_B = 55.1 nm / ε_r at 303 K, so at the
+WCA contact r ≈ 0.34 nm it is 8.1 k_B T for ε_r = 20 and 4.1 k_B T for ε_r = 40. EC/DMC blends have
+a bulk ε_r of a few tens (EC ≈ 90, DMC ≈ 3), and the first solvation shell of a small ion is
+dielectrically saturated, so the effective ε_r at contact is lower than the bulk value; ε_r = 20 is
+the default. Presets bracket the association (``ASSOCIATION``): *weak* — ε_r = 40, no specific well,
+a continuum that screens at contact like the bulk of an EC-rich blend or better, the lower bracket;
+*moderate* — ε_r = 20, no well (the default model); *strong* — ε_r = 20 and ε_a = 4 k_B T: the
+order of the free energy of one or two Li⁺–O coordination bonds that replace solvent (a few k_B T
+each; LiTFSI forms contact ion pairs in DMC-rich carbonates), the upper bracket. None of them is
+fitted to a transport number.
+
+What the implicit solvent can and cannot do. Its friction is free-draining: every bead feels m γ from
+the continuum, with no hydrodynamic interaction, so a molecule of total mass M diffuses with
+k_B T / (M γ) — a star of 17 beads (2,000 amu) 20 times slower than a cation, where a real star of
+≈ 1 nm radius in a liquid diffuses only ~2–3 times slower than solvated Li⁺ (Stokes–Einstein, D ∝
+1/R). For clusters of an anion of valence −f with n bound cations (diffusing with D_c) and free
+cations (D_f), t₊⁰ ∝ c_f D_f − c_a ⟨n (f − n)⟩ D_c; a negative t₊⁰ needs n D_c ≳ D_f, which the
+free-draining D_c ≈ D_f m_+ / M_cluster forbids for any association strength (n ≤ f ≪ M/m_+).
+This is the prediction for the implicit model; the explicit-solvent preset (momentum-conserving
+dynamics, hydrodynamic interactions) does not have this limitation.
 
 Dynamics: Langevin (``LangevinMiddleIntegrator``, friction γ) for the implicit solvent, whose continuum
 is at rest in the lab frame; for explicit solvent beads, Newtonian dynamics under a Nosé–Hoover chain
@@ -21,13 +52,10 @@ from __future__ import annotations
 
 import numpy as np
 import openmm
-from scipy.constants import R
 
 from .config import WCA_RANGE, SimulationConfig
+from .mapping import MOLAR_GAS_CONSTANT
 from .topology import Topology
-
-MOLAR_GAS_CONSTANT = R / 1000
-"""k_B N_A in kJ/mol/K."""
 
 CONDUCTING = 1e10
 """Reaction-field dielectric standing for ε_RF → ∞: the electrolyte beyond the cut-off conducts."""
@@ -75,7 +103,34 @@ def build_system(cfg: SimulationConfig, top: Topology) -> openmm.System:
     for i, j in top.bonds:
         wca.addExclusion(int(i), int(j))
     system.addForce(wca)
+    if cfg.association_kT > 0:
+        system.addForce(association_force(cfg, top))
     return system
+
+
+ASSOCIATION_GROUP = 1
+"""Force group of the specific cation–arm-end attraction (the others are in group 0)."""
+
+
+def association_force(cfg: SimulationConfig, top: Topology) -> openmm.CustomNonbondedForce:
+    """The cation–arm-end well of depth ε_a k_B T (Cooke–Kremer–Deserno cos² form), cations × tips only."""
+    depth = cfg.association_kT * MOLAR_GAS_CONSTANT * cfg.temperature
+    cations, tips = np.flatnonzero(top.names == "CAT"), np.flatnonzero(top.names == "TIP")
+    r_min = WCA_RANGE * float(top.sigmas[cations[0]] + top.sigmas[tips[0]]) / 2
+    force = openmm.CustomNonbondedForce(
+        "-depth * select(step(r - r_min), cos(0.5 * pi * (r - r_min) / width)^2, 1)"
+    )
+    force.addGlobalParameter("depth", depth)
+    force.addGlobalParameter("r_min", r_min)
+    force.addGlobalParameter("width", cfg.association_range)
+    force.addGlobalParameter("pi", np.pi)
+    force.setNonbondedMethod(openmm.CustomNonbondedForce.CutoffPeriodic)
+    force.setCutoffDistance(r_min + cfg.association_range)
+    for _ in range(top.n_beads):
+        force.addParticle([])
+    force.addInteractionGroup([int(i) for i in cations], [int(i) for i in tips])
+    force.setForceGroup(ASSOCIATION_GROUP)
+    return force
 
 
 def make_integrator(cfg: SimulationConfig, seed: int) -> openmm.Integrator:
