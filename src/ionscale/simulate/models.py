@@ -128,6 +128,8 @@ def association_force(cfg: SimulationConfig, top: Topology) -> openmm.CustomNonb
     force.setCutoffDistance(r_min + cfg.association_range)
     for _ in range(top.n_beads):
         force.addParticle([])
+    for i, j in top.bonds:  # OpenMM: every non-bonded force has the same exclusions (no cation is bonded)
+        force.addExclusion(int(i), int(j))
     force.addInteractionGroup([int(i) for i in cations], [int(i) for i in tips])
     force.setForceGroup(ASSOCIATION_GROUP)
     return force
