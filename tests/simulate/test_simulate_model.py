@@ -9,7 +9,7 @@ from ionscale import Electrolyte, OnsagerAnalysis
 from ionscale.simulate import ASSOCIATION, PRESETS, preset, run_simulation
 from ionscale.simulate.config import WCA_RANGE
 from ionscale.simulate.mapping import REFERENCE_CATION_DIFFUSION, free_cation_diffusion, time_scale
-from ionscale.simulate.models import association_force
+from ionscale.simulate.models import short_range_force
 from ionscale.simulate.species import CONTACT_CUTOFF_NM
 from ionscale.simulate.topology import Topology
 
@@ -18,35 +18,40 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::U
 
 def test_association_well_has_the_documented_shape():
     """U(r) = -eps kT inside the WCA core, -eps kT cos^2(pi (r - r_m) / 2w) over the width w, 0 beyond;
-    only cation-tip pairs feel it."""
+    only cation-tip pairs feel it: the short-range energy with the well minus the one without."""
     cfg = preset("star-anion", arms=4, n_anions=6, concentration=0.1, cutoff=1.5, association_kT=4.0,
                  association_range=0.12)
     top = Topology.from_config(cfg)
-    system = openmm.System()
-    for _ in range(top.n_beads):
-        system.addParticle(1.0)
-    box = cfg.box_length
-    system.setDefaultPeriodicBoxVectors(openmm.Vec3(box, 0, 0), openmm.Vec3(0, box, 0), openmm.Vec3(0, 0, box))
-    system.addForce(association_force(cfg, top))
-    context = openmm.Context(system, openmm.VerletIntegrator(0.001), openmm.Platform.getPlatformByName("Reference"))
-    grid = np.stack(np.meshgrid(*[np.arange(6) * 1.0] * 3, indexing="ij"), -1).reshape(-1, 3)[: top.n_beads]
-    cation, tip, other_cation, other_tip = (np.flatnonzero(top.names == "CAT")[0], np.flatnonzero(top.names == "TIP")[0],
-                                            np.flatnonzero(top.names == "CAT")[1], np.flatnonzero(top.names == "TIP")[1])
+    contexts = []
+    for depth in (cfg.association_kT, 0.0):
+        system = openmm.System()
+        for _ in range(top.n_beads):
+            system.addParticle(1.0)
+        box = cfg.box_length
+        system.setDefaultPeriodicBoxVectors(openmm.Vec3(box, 0, 0), openmm.Vec3(0, box, 0), openmm.Vec3(0, 0, box))
+        system.addForce(short_range_force(cfg.model_copy(update={"association_kT": depth}), top))
+        contexts.append(openmm.Context(system, openmm.VerletIntegrator(0.001),
+                                       openmm.Platform.getPlatformByName("Reference")))
+    grid = np.stack(np.meshgrid(*[np.arange(6) * 1.2] * 3, indexing="ij"), -1).reshape(-1, 3)[: top.n_beads]
+    cations, tips = np.flatnonzero(top.names == "CAT"), np.flatnonzero(top.names == "TIP")
     kT = R / 1000 * cfg.temperature
     r_m = WCA_RANGE * 0.30
 
-    def energy(a, b, r):
+    def well(a, b, r):
         x = grid.copy()
         x[b] = x[a] + [r, 0, 0]
-        context.setPositions(x)
-        return context.getState(getEnergy=True).getPotentialEnergy().value_in_unit(openmm.unit.kilojoule_per_mole)
+        energies = []
+        for context in contexts:
+            context.setPositions(x)
+            energies.append(context.getState(getEnergy=True).getPotentialEnergy().value_in_unit(
+                openmm.unit.kilojoule_per_mole))
+        return energies[0] - energies[1]
 
-    assert energy(cation, tip, 5.0) == pytest.approx(0.0, abs=1e-12)  # every bead far from every other
-    for r in (0.30, 0.33, r_m + 0.03, r_m + 0.06, r_m + 0.11, r_m + 0.13):
+    for r in (0.30, 0.33, r_m + 0.03, r_m + 0.06, r_m + 0.11, r_m + 0.13, 0.9):
         expected = -4 * kT * (np.cos(np.pi * (r - r_m) / 0.24) ** 2 if r > r_m else 1.0) * (r < r_m + 0.12)
-        assert energy(cation, tip, r) == pytest.approx(expected, abs=1e-6)
-    assert energy(cation, other_cation, 0.33) == pytest.approx(0.0, abs=1e-12)
-    assert energy(tip, other_tip, 0.33) == pytest.approx(0.0, abs=1e-12)
+        assert well(cations[0], tips[0], r) == pytest.approx(expected, abs=1e-6)
+    assert well(cations[0], cations[1], 0.33) == pytest.approx(0.0, abs=1e-9)
+    assert well(tips[0], tips[5], 0.33) == pytest.approx(0.0, abs=1e-9)
 
 
 def _bound_fraction(output, cutoff_nm: float) -> float:
