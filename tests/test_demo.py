@@ -31,3 +31,12 @@ def test_demo_studies_pair_strong_with_weak_association(kind):
         assert cfg.concentration == point.concentration and point.simulate.replicas == replicas
     if kind.get("paper"):
         assert len(levels) >= 3 and len(concentrations) >= 4 and replicas >= 3
+
+
+@pytest.mark.parametrize("signs, words", [(["negative", "negative"], "t+^0 < 0 although ρ+ > 0.5"),
+                                          (["negative", "open"], "at some concentrations"),
+                                          (["positive", "positive"], "still stays positive"),
+                                          (["positive", "open"], "no negative t+^0 in this run")])
+def test_the_story_follows_the_signs_the_run_gave(signs, words):
+    from ionscale.demo import _headline
+    assert words in _headline(signs)

@@ -93,34 +93,41 @@ def demo_story(out: Path, quick: bool = False, paper: bool = False) -> str:
             rows = rows[rows.species == "cation"]
         return (rows.value.iloc[0], rows.stderr.iloc[0]) if len(rows) else (math.nan, math.nan)
 
-    lines = []
-    strong_negative = []
+    lines, signs = [], []
     for level in levels:
         parts = []
         for c in concentrations:
             t, dt = get("t_plus", level, c, "solvent")
             rho, _ = get("rho_plus", level, c, "solvent")
             bound, _ = get("bound_fraction", level, c)
-            parts.append(f"{c:g} M: t+^0 = {t:.2f} ± {dt:.2f}, ρ+ = {rho:.2f}, bound {bound:.2f}")
+            parts.append(f"{c:g} M: t+^0 = {t:.2f} ± {dt:.2f}, ρ+ = {rho:.2f}, bound fraction {bound:.2f}")
             if level == "strong":
-                strong_negative.append(t + 2 * dt < 0 and rho > 0.5)
+                signs.append("negative" if t + 2 * dt < 0 and rho > 0.5 else "positive" if t - 2 * dt > 0 else "open")
         lines.append(f"{level} association — " + "; ".join(parts))
-    strong = [get("t_plus", "strong", c, "solvent") for c in concentrations]
-    weak = [get("t_plus", "weak", c, "solvent") for c in concentrations]
-    if strong_negative and all(strong_negative):
-        headline = ("What you see: t+^0 < 0 although ρ+ > 0.5 at strong association — cations move with the "
-                    "anions they are bound to — while the weak reference keeps t+^0 > 0.")
-    elif any(strong_negative):
-        headline = ("What you see: at strong association t+^0 turns negative at some concentrations (ρ+ > 0.5): "
-                    "cations move with the anions they are bound to; the weak reference keeps t+^0 > 0.")
-    else:
-        drop = ", ".join(f"{w[0]:.2f} → {s[0]:.2f}" for w, s in zip(weak, strong))
-        headline = (f"What you see: binding the cations to the anions lowers t+^0 (weak → strong: {drop}) while "
-                    "ρ+ stays above 0.5 — bound cations are dragged with their anions — but within the error "
-                    "bars this implicit-solvent model does not give t+^0 < 0 (see README: free-draining friction).")
+    lines.append("(± one standard error from the replicas; a sign counts when two error bars exclude 0)")
+    return "\n".join([_headline(signs), *lines, *_context(out, base, levels, concentrations)])
+
+
+def _headline(signs: list) -> str:
+    """The sentence for what the strong-association state points gave: negative, positive or open t+^0."""
+    if signs and all(s == "negative" for s in signs):
+        return ("What you see: t+^0 < 0 although ρ+ > 0.5 at strong association — cations move with the anions "
+                "they are bound to — next to the weak reference.")
+    if "negative" in signs:
+        return ("What you see: at strong association t+^0 < 0 at some concentrations although ρ+ > 0.5 — cations "
+                "move with the anions they are bound to — and not at others.")
+    if signs and all(s == "positive" for s in signs):
+        return ("What you see: with the cations bound to the anions (fractions below) t+^0 still stays positive at "
+                "strong association: in this implicit solvent the few free cations, much faster than the anions, "
+                "carry the current (README: free-draining friction).")
+    return ("What you see: at strong association t+^0 is positive or not determined within its error bars (the "
+            "L'_ij become nearly equal, their difference noisy): no negative t+^0 in this run; "
+            "`ionscale demo --paper` runs longer.")
+
+
+def _context(out: Path, base: str, levels: tuple, concentrations: tuple) -> list:
+    """The anion-overlap concentration (from the strong anions' radius of gyration) and the time mapping."""
     rg = anion_radius_of_gyration(out, point_label(levels[-1], concentrations[0]))
     cfg = preset(base)
-    lines.append(f"anion radius of gyration {rg:.2f} nm: anions overlap above c+* ≈ "
-                 f"{overlap_concentration(rg, cfg.valence):.2g} mol/L")
-    lines.append(describe_mapping(cfg))
-    return "\n".join([headline, *lines])
+    return [f"anion radius of gyration {rg:.2f} nm: anions overlap above c+* ≈ "
+            f"{overlap_concentration(rg, cfg.valence):.2g} mol/L", describe_mapping(cfg)]
