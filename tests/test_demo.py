@@ -27,7 +27,8 @@ def test_demo_studies_pair_strong_with_weak_association(kind):
     for point in spec.state_points:
         level = point.label.split()[0]
         cfg = preset(point.simulate.preset, **point.simulate.overrides)  # every state point is valid
-        assert (cfg.epsilon_r, cfg.association_kT) == (ASSOCIATION[level]["epsilon_r"], ASSOCIATION[level]["association_kT"])
+        expected = ASSOCIATION[level]
+        assert (cfg.epsilon_r, cfg.association_kT) == (expected["epsilon_r"], expected["association_kT"])
         assert cfg.concentration == point.concentration and point.simulate.replicas == replicas
     if kind.get("paper"):
         assert len(levels) >= 3 and len(concentrations) >= 4 and replicas >= 3

@@ -19,6 +19,13 @@ Fang et al., J. Mater. Chem. A 2026 (DOI 10.1039/D5TA05739F):
   Coulomb term). The well is within the first shell (r_m + w = 0.44 nm < the 0.45 nm contact
   cut-off of the analyses), so it deepens binding without adding longer-ranged attraction.
 
+Dynamics: Langevin (``LangevinMiddleIntegrator``, friction γ) for the implicit solvent, whose continuum
+is at rest in the lab frame; for explicit solvent beads, Newtonian dynamics under a Nosé–Hoover chain
+thermostat (``NoseHooverIntegrator``, collision frequency γ), which conserves the total momentum, so
+that the solvent and barycentric reference frames differ as in a real liquid. (OpenMM's momentum-
+conserving ``DPDIntegrator`` was measured 3–6 times slower than Nosé–Hoover on the CPU platform.)
+Model time is mapped onto physical time by :mod:`ionscale.simulate.mapping`.
+
 Why these values (written before any transport result was looked at). The contact energy of a cation
 and an arm end in the continuum is the Bjerrum ratio l_B / r: l_B = 55.1 nm / ε_r at 303 K, so at the
 WCA contact r ≈ 0.34 nm it is 8.1 k_B T for ε_r = 20 and 4.1 k_B T for ε_r = 40. EC/DMC blends have

@@ -222,7 +222,8 @@ class _Run:
             self.record["timings"]["setup_s"] = round(time.perf_counter() - started, 3)
         step = self.context.getStepCount()
         trajectory = Trajectory(output.trajectory, self.top.to_openmm(self.cfg.box_length),
-                                self.cfg.timestep * time_scale(self.cfg), schedule.chunk, schedule.frames_at(step) if resuming else 0)
+                                self.cfg.timestep * time_scale(self.cfg), schedule.chunk,
+                                schedule.frames_at(step) if resuming else 0)
         label = f"seed {output.seed}"
         try:
             with SimulationProgress(label, schedule.total, step, self.cfg.timestep, self.progress) as bar:
