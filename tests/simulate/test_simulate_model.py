@@ -8,8 +8,9 @@ from scipy.constants import R
 from ionscale import Electrolyte, OnsagerAnalysis
 from ionscale.simulate import ASSOCIATION, PRESETS, preset, run_simulation
 from ionscale.simulate.config import WCA_RANGE
+from ionscale.simulate.placement import place
 from ionscale.simulate.mapping import REFERENCE_CATION_DIFFUSION, free_cation_diffusion, time_scale
-from ionscale.simulate.models import short_range_force
+from ionscale.simulate.models import short_range_forces
 from ionscale.simulate.species import CONTACT_CUTOFF_NM
 from ionscale.simulate.topology import Topology
 
@@ -29,7 +30,8 @@ def test_association_well_has_the_documented_shape():
             system.addParticle(1.0)
         box = cfg.box_length
         system.setDefaultPeriodicBoxVectors(openmm.Vec3(box, 0, 0), openmm.Vec3(0, box, 0), openmm.Vec3(0, 0, box))
-        system.addForce(short_range_force(cfg.model_copy(update={"association_kT": depth}), top))
+        for force in short_range_forces(cfg.model_copy(update={"association_kT": depth}), top):
+            system.addForce(force)
         contexts.append(openmm.Context(system, openmm.VerletIntegrator(0.001),
                                        openmm.Platform.getPlatformByName("Reference")))
     grid = np.stack(np.meshgrid(*[np.arange(6) * 1.2] * 3, indexing="ij"), -1).reshape(-1, 3)[: top.n_beads]
@@ -52,6 +54,43 @@ def test_association_well_has_the_documented_shape():
         assert well(cations[0], tips[0], r) == pytest.approx(expected, abs=1e-6)
     assert well(cations[0], cations[1], 0.33) == pytest.approx(0.0, abs=1e-9)
     assert well(tips[0], tips[5], 0.33) == pytest.approx(0.0, abs=1e-9)
+
+
+def test_short_range_forces_equal_the_brute_force_pair_sum():
+    """WCA between every non-bonded pair plus the cation-tip well, summed over all pairs (minimum image) in
+    numpy, equals OpenMM's energy of the split forces (small pairs, pairs with a core) on a packed box."""
+    cfg = preset("star-anion", arms=4, n_anions=12, concentration=1.0, cutoff=1.5, association_kT=3.0)
+    top = Topology.from_config(cfg)
+    x = place(cfg, top, np.random.default_rng(4))
+    box = cfg.box_length
+    system = openmm.System()
+    for _ in range(top.n_beads):
+        system.addParticle(1.0)
+    system.setDefaultPeriodicBoxVectors(openmm.Vec3(box, 0, 0), openmm.Vec3(0, box, 0), openmm.Vec3(0, 0, box))
+    for force in short_range_forces(cfg, top):
+        system.addForce(force)
+    context = openmm.Context(system, openmm.VerletIntegrator(0.001), openmm.Platform.getPlatformByName("CPU"))
+    context.setPositions(x)
+    energy = context.getState(getEnergy=True).getPotentialEnergy().value_in_unit(openmm.unit.kilojoule_per_mole)
+
+    i, j = np.triu_indices(top.n_beads, 1)
+    bonded = {tuple(sorted(b)) for b in top.bonds.tolist()}
+    keep = np.array([(a, b) not in bonded for a, b in zip(i, j)])
+    i, j = i[keep], j[keep]
+    d = x[i] - x[j]
+    d -= box * np.round(d / box)
+    r = np.sqrt((d**2).sum(1))
+    sigma = (top.sigmas[i] + top.sigmas[j]) / 2
+    r_m = WCA_RANGE * sigma
+    wca = np.where(r < r_m, 4 * cfg.wca_epsilon * ((sigma / r) ** 12 - (sigma / r) ** 6) + cfg.wca_epsilon, 0.0)
+    pair = ((top.names[i] == "CAT") & (top.names[j] == "TIP")) | ((top.names[i] == "TIP") & (top.names[j] == "CAT"))
+    w = cfg.association_range
+    shape = np.where(r < r_m, 1.0, np.where(r < r_m + w, np.cos(np.pi * (r - r_m) / (2 * w)) ** 2, 0.0))
+    expected = wca.sum() - (cfg.association_kT * R / 1000 * cfg.temperature * shape * pair).sum()
+    core_core = (top.names[i] == "COR") & (top.names[j] == "COR")
+    # the packed box tests every term: small pairs, pairs with a core (core-core counted once), the well
+    assert (wca > 0).sum() > 20 and (wca[core_core] > 0).sum() > 0 and (pair & (shape > 0)).sum() > 0
+    assert energy == pytest.approx(expected, rel=1e-5)
 
 
 def _bound_fraction(output, cutoff_nm: float) -> float:

@@ -99,41 +99,65 @@ def build_system(cfg: SimulationConfig, top: Topology) -> openmm.System:
         coulomb.addException(int(i), int(j), 0.0, 1.0, 0.0)
     system.addForce(coulomb)
 
-    system.addForce(short_range_force(cfg, top))
+    for force in short_range_forces(cfg, top):
+        system.addForce(force)
     return system
 
 
-def short_range_force(cfg: SimulationConfig, top: Topology) -> openmm.CustomNonbondedForce:
+WCA = "step(range - r) * (4 * eps * (x^2 - x) + eps)"
+PAIR = "; x = (s / r)^6; range = wca_range * s; s = (sigma1 + sigma2) / 2"
+
+
+def short_range_forces(cfg: SimulationConfig, top: Topology) -> list[openmm.CustomNonbondedForce]:
     """WCA repulsion between all non-bonded beads and, with ``association_kT`` > 0, the cation–arm-end well.
 
-    The well is a term of the same force (one neighbour list, one pass: a separate interaction-group
-    force doubled the cost of a step on the CPU platform): each bead carries ``site`` = +1 (cation),
-    −1 (charged arm end) or 0, and a pair feels the well when site₁ site₂ = −1. The well starts where
-    the WCA repulsion ends, r_m = 2^(1/6) σ_ij.
+    Two forces, one cost each: the small beads (σ ≤ 0.3 nm) repel within 2^(1/6) σ_ij ≈ 0.34 nm, but a
+    core of σ = 1 nm reaches 1.12 nm; one force cut at 1.12 nm would visit ~30 times the pairs it needs
+    (it was two thirds of a step's cost). So the first force handles pairs of small beads with a short
+    cut-off (a ``core`` flag zeroes pairs with a core), the second the pairs with a core, as an
+    interaction group of the few cores with everything, cut at the core's reach.
+
+    The well is a term of the first force (a separate interaction-group force doubled the cost of a
+    step): each bead carries ``site`` = +1 (cation), −1 (charged arm end) or 0, and a pair feels the
+    well when site₁ site₂ = −1. It starts where the WCA repulsion ends, r_m = 2^(1/6) σ_ij.
     """
-    energy = "step(range - r) * (4 * eps * (x^2 - x) + eps)"
+    is_core = top.names == "COR"
+    energy = WCA
     if cfg.association_kT > 0:
         energy += (" - depth * step(-site1 * site2 - 0.5)"
                    " * select(step(r - range), step(range + width - r) * cos(0.5 * pi * (r - range) / width)^2, 1)")
-    force = openmm.CustomNonbondedForce(energy + "; x = (s / r)^6; range = wca_range * s; s = (sigma1 + sigma2) / 2")
-    force.addGlobalParameter("eps", cfg.wca_epsilon)
-    force.addGlobalParameter("wca_range", WCA_RANGE)
-    force.addPerParticleParameter("sigma")
-    force.addPerParticleParameter("site")
-    reach = WCA_RANGE * float(top.sigmas.max())
+    small = openmm.CustomNonbondedForce(f"(1 - core1) * (1 - core2) * ({energy}){PAIR}")
+    small.addPerParticleParameter("sigma")
+    small.addPerParticleParameter("site")
+    small.addPerParticleParameter("core")
+    reach = WCA_RANGE * float(top.sigmas[~is_core].max())
     if cfg.association_kT > 0:
-        force.addGlobalParameter("depth", cfg.association_kT * MOLAR_GAS_CONSTANT * cfg.temperature)
-        force.addGlobalParameter("width", cfg.association_range)
-        force.addGlobalParameter("pi", np.pi)
+        small.addGlobalParameter("depth", cfg.association_kT * MOLAR_GAS_CONSTANT * cfg.temperature)
+        small.addGlobalParameter("width", cfg.association_range)
+        small.addGlobalParameter("pi", np.pi)
         reach = max(reach, WCA_RANGE * (cfg.sigma_cation + cfg.sigma_bead) / 2 + cfg.association_range)
-    force.setNonbondedMethod(openmm.CustomNonbondedForce.CutoffPeriodic)
-    force.setCutoffDistance(reach)
+    small.setCutoffDistance(reach)
     sites = np.where(top.names == "CAT", 1.0, np.where(top.names == "TIP", -1.0, 0.0))
-    for sigma, site in zip(top.sigmas, sites):
-        force.addParticle([float(sigma), float(site)])
-    for i, j in top.bonds:
-        force.addExclusion(int(i), int(j))
-    return force
+    for sigma, site, core in zip(top.sigmas, sites, is_core):
+        small.addParticle([float(sigma), float(site), float(core)])
+    forces = [small]
+    if is_core.any():
+        cores = openmm.CustomNonbondedForce(WCA + PAIR)
+        cores.addPerParticleParameter("sigma")
+        for sigma in top.sigmas:
+            cores.addParticle([float(sigma)])
+        cores.setCutoffDistance(WCA_RANGE * float(top.sigmas.max()))
+        core_index, others = [int(i) for i in np.flatnonzero(is_core)], [int(i) for i in np.flatnonzero(~is_core)]
+        cores.addInteractionGroup(core_index, others)
+        cores.addInteractionGroup(core_index, core_index)
+        forces.append(cores)
+    for force in forces:
+        force.addGlobalParameter("eps", cfg.wca_epsilon)
+        force.addGlobalParameter("wca_range", WCA_RANGE)
+        force.setNonbondedMethod(openmm.CustomNonbondedForce.CutoffPeriodic)
+        for i, j in top.bonds:
+            force.addExclusion(int(i), int(j))
+    return forces
 
 
 def make_integrator(cfg: SimulationConfig, seed: int) -> openmm.Integrator:
