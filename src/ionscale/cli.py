@@ -289,7 +289,7 @@ def study(
 def demo(
     quick: bool = typer.Option(False, help="A one-minute version: smaller systems, shorter runs, one concentration."),
     paper: bool = typer.Option(False, help="The full study of the paper's questions: 3 association strengths x "
-                                           "4 concentrations x 3 replicas (hours on a laptop; GPUs help)."),
+                                           "4 concentrations x 3 replicas x 30 model ns (about two days on 2 CPU cores; GPUs help)."),
     out: Path = typer.Option(Path("ionscale-demo"), help="Output folder (re-running continues where it stopped)."),
     workers: int = typer.Option(2, help="Worker processes (one simulation or pass each)."),
 ):
