@@ -88,12 +88,16 @@ def demo_story(out: Path, quick: bool = False, paper: bool = False) -> str:
     study = pd.read_csv(Path(out) / "study.csv", keep_default_na=False, na_values=[""])
     main = study[study.method.str.startswith(("replicas", "blocks"))]
 
-    def get(quantity, level, c, frame=""):
+    def get(quantity, level, c, frame="", species="cation"):
         rows = main[(main.state_point == point_label(level, c)) & (main.quantity == quantity)
-                    & (main.frame.astype(object).fillna("") == frame)]
-        if quantity in ("t_plus", "rho_plus", "bound_fraction"):
-            rows = rows[rows.species == "cation"]
+                    & (main.frame.astype(object).fillna("") == frame) & (main.species == species)]
         return (rows.value.iloc[0], rows.stderr.iloc[0]) if len(rows) else (math.nan, math.nan)
+
+    def ordering(level, c):
+        """The paper's ordering of the species-mean Onsager coefficients, largest first."""
+        names = {"cation|cation": "L'++", "cation|anion": "L'+-", "anion|anion": "L'--"}
+        values = {name: get("L_mean", level, c, "solvent", pair)[0] for pair, name in names.items()}
+        return " > ".join(sorted(values, key=values.get, reverse=True))
 
     lines, signs = [], []
     for level in levels:
@@ -102,11 +106,17 @@ def demo_story(out: Path, quick: bool = False, paper: bool = False) -> str:
             t, dt = get("t_plus", level, c, "solvent")
             rho, _ = get("rho_plus", level, c, "solvent")
             bound, _ = get("bound_fraction", level, c)
-            parts.append(f"{c:g} M: t+^0 = {t:.2f} ± {dt:.2f}, ρ+ = {rho:.2f}, bound fraction {bound:.2f}")
+            parts.append(f"{c:g} M: t+^0 = {t:.2f} ± {dt:.2f}, ρ+ = {rho:.2f}, bound fraction {bound:.2f}, "
+                         f"{ordering(level, c)}")
             if level == "strong":
                 signs.append("negative" if t + 2 * dt < 0 and rho > 0.5 else "positive" if t - 2 * dt > 0 else "open")
         lines.append(f"{level} association — " + "; ".join(parts))
-    lines.append("(± one standard error from the replicas; a sign counts when two error bars exclude 0)")
+    gammas = study[(study.quantity == "gamma") & (study.method == "self MSD") & (study.species == "cation")
+                   & (study.frame.astype(object).fillna("") == "solvent")]
+    slow = [f"{label} γ = {g:.2f}" for label, g in zip(gammas.state_point, gammas.value) if abs(g - 1) > 0.1]
+    lines.append("(± one standard error from the replicas; a sign counts when two error bars exclude 0)"
+                 + (f"; the cation self-MSD is not yet diffusive in the fit window at {', '.join(slow)}: "
+                    "run longer" if slow else ""))
     return "\n".join([_headline(signs), *lines, *_context(out, base, levels, concentrations)])
 
 
