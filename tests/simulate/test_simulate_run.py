@@ -31,11 +31,15 @@ def test_trajectory_reads_in_mdanalysis(reference, tiny):
     assert np.allclose(cations.residues.charges, 1) and np.allclose(anions.residues.charges, -tiny.arms)
     assert np.allclose(anions.residues.masses, tiny.core_mass + 8 * tiny.bead_mass)
     assert np.allclose(cations.masses, tiny.bead_mass)
-    assert len(u.trajectory) == 20 and u.trajectory.dt == pytest.approx(0.5, rel=1e-6)
+    # frame times are mapped onto physical time: 0.5 model ps x k_B T / (m gamma D_ref)
+    scale = R * tiny.temperature / 1000 / (tiny.bead_mass * tiny.friction) / (tiny.mapped_cation_diffusion * 1e-4)
+    assert len(u.trajectory) == 20 and u.trajectory.dt == pytest.approx(0.5 * scale, rel=1e-5)
     assert u.dimensions == pytest.approx([10 * tiny.box_length] * 3 + [90] * 3, rel=1e-5)
     record = json.loads(out.parameters.read_text())
     assert record["status"] == "complete" and record["n_frames"] == 20
     assert record["charge_scale"] == pytest.approx(tiny.epsilon_r**-0.5)
+    assert record["trajectory_frame_interval_ps"] == pytest.approx(0.5 * scale)
+    assert record["time_mapping"]["mapped"] and "Li+" in record["time_mapping"]["text"]
     assert record["frame_interval_ps"] == 0.5 and record["openmm_version"] == openmm.version.full_version
     assert record["species"]["anion"] == {"resname": "ANI", "molecules": 6, "beads_per_molecule": 9,
                                           "valence": -4, "molecule_mass_amu": 1200.0}

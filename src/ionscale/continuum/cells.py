@@ -314,6 +314,6 @@ def bruce_vincent_summary(study_dir) -> str:
     parts = []
     for r in bruce_vincent_check(table, study["state_points"], float(study["temperature_K"])):
         bv = "—" if r["rho_plus_pybamm"] is None else f"{r['rho_plus_pybamm']:.5g}"
-        parts.append(f"{r['concentration_mol_L']:.3g} M: {bv} vs {r['rho_plus_same_L']:.5g} from L "
+        parts.append(f"{r['label']} ({r['concentration_mol_L']:.3g} M): {bv} vs {r['rho_plus_same_L']:.5g} from L "
                      f"(replicas {format_value(r['rho_plus'], r['rho_plus_stderr'])})")
     return "Bruce–Vincent ρ+ (PyBaMM, 1 mV) vs Onsager ρ+ of the same L: " + "; ".join(parts)

@@ -12,10 +12,11 @@ equilibration, production; replicas from seeds; resumable from checkpoints.
 >>> outputs[0].topology, outputs[0].trajectory, outputs[0].parameters      # doctest: +SKIP
 """
 
-from .config import PRESETS, ConfigError, SimulationConfig, load_config, preset
+from .config import ASSOCIATION, PRESETS, ConfigError, SimulationConfig, load_config, preset
 from .protocol import OutputExistsError, SimulationOutput, run_replicas, run_simulation
 
 __all__ = [
+    "ASSOCIATION",
     "PRESETS",
     "ConfigError",
     "OutputExistsError",

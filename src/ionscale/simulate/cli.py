@@ -15,6 +15,7 @@ from rich.markup import escape
 
 from ..errors import IonscaleError
 from .config import PRESETS, SimulationConfig, load_config
+from .mapping import describe_mapping
 from .protocol import OutputExistsError, run_replicas
 
 
@@ -75,6 +76,7 @@ def describe(cfg: SimulationConfig) -> str:
     return (
         f"{cfg.n_anions} star anions (f = {cfg.arms} arms of {cfg.arm_length} beads, valence {cfg.valence}) + "
         f"{cfg.n_cations} cations at {cfg.concentration:g} mol/L in a {cfg.box_length:.2f} nm box, "
-        f"{solvent}, ε_r = {cfg.epsilon_r:g}, {cfg.electrostatics}, {cfg.temperature:g} K; "
-        f"{total:g} ps per replica ({cfg.production:g} ps written every {cfg.frame_interval:g} ps)"
+        f"{solvent}, ε_r = {cfg.epsilon_r:g}, association well {cfg.association_kT:g} k_BT, {cfg.electrostatics}, "
+        f"{cfg.temperature:g} K; {total:g} model ps per replica ({cfg.production:g} ps written every "
+        f"{cfg.frame_interval:g} ps); {describe_mapping(cfg)}"
     )

@@ -33,6 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from scipy.constants import N_A
 
 from ..errors import IonscaleError
+from .mapping import REFERENCE_CATION_DIFFUSION
 
 WCA_RANGE = 2.0 ** (1.0 / 6.0)
 """The Weeks–Chandler–Andersen potential is the Lennard-Jones potential cut at its minimum, 2^(1/6) σ."""
@@ -50,7 +51,9 @@ class SimulationConfig(BaseModel):
 
     The defaults are the ``star-anion`` preset: f = 8 arms of two beads (a neutral spacer and a charged
     end bead), 32 anions and 256 cations at 0.5 mol/L in a continuum of ε_r = 20, PME electrostatics,
-    Langevin dynamics at 303 K, 3 annealing cycles to 400 K, 50 ps equilibration and 1 ns production.
+    Langevin dynamics at 303 K, 3 annealing cycles to 400 K, 50 ps equilibration and 1 ns production,
+    no specific association well (``moderate`` in :data:`ASSOCIATION`), model time mapped onto Li⁺ in
+    EC/DMC (:mod:`ionscale.simulate.mapping`). Times in the fields are model ps.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)  # inf/nan: "a finite number"
@@ -70,6 +73,10 @@ class SimulationConfig(BaseModel):
 
     # interactions
     epsilon_r: float = Field(20.0, ge=1, description="relative permittivity of the solvent continuum")
+    association_kT: float = Field(
+        0.0, ge=0, le=20, description="depth of the specific cation–arm-end attraction [k_B T] (0: none)")
+    association_range: float = Field(
+        0.10, gt=0, le=1.0, description="width of the cation–arm-end attraction beyond the WCA minimum [nm]")
     wca_epsilon: float = Field(2.5, gt=0, description="WCA repulsion strength ε [kJ/mol] (k_B T = 2.52 at 303 K)")
     bond_k: float = Field(5000.0, gt=0, description="harmonic bond constant [kJ/mol/nm^2]")
     electrostatics: Literal["pme", "reaction-field"] = Field("pme", description="long-range method")
@@ -84,6 +91,10 @@ class SimulationConfig(BaseModel):
     temperature: float = Field(303.0, gt=0, description="target temperature [K]")
     friction: float = Field(1.0, gt=0, description="Langevin friction (Nosé–Hoover collision frequency) [1/ps]")
     timestep: float = Field(0.010, gt=0, le=0.05, description="integration time step [ps]")
+    mapped_cation_diffusion: float = Field(
+        REFERENCE_CATION_DIFFUSION, ge=0,
+        description="D of a free cation at infinite dilution [1e-10 m^2/s] that model time is mapped onto "
+                    "(0: no mapping, times in model units; explicit solvent is never mapped)")
 
     # protocol (Fang et al.: 3 annealing cycles 303 K <-> 400 K, equilibration, production)
     anneal_cycles: int = Field(3, ge=0, le=100, description="heating/cooling cycles after minimisation")
@@ -164,6 +175,15 @@ def _is_multiple(value: float, unit: float) -> bool:
     return abs(ratio - round(ratio)) < 1e-6 * max(1.0, ratio)
 
 
+ASSOCIATION: dict[str, dict[str, float]] = {
+    "weak": dict(epsilon_r=40.0, association_kT=0.0),
+    "moderate": dict(epsilon_r=20.0, association_kT=0.0),
+    "strong": dict(epsilon_r=20.0, association_kT=4.0),
+}
+"""Association strengths that bracket the cation–anion binding, weak → strong: the argument for each
+value is in :mod:`ionscale.simulate.models` (written before any transport result was seen). They apply
+on top of any preset (``preset(name, **ASSOCIATION["strong"])``); ``moderate`` is the default model."""
+
 PRESETS: dict[str, dict[str, Any]] = {
     # The default model: meaningful transport on a 2-core laptop in a few minutes per replica.
     "star-anion": {},
@@ -175,6 +195,9 @@ PRESETS: dict[str, dict[str, Any]] = {
     # `ionscale demo --quick`: 200 beads, about 4 s per replica; transport numbers are noisy.
     "demo-quick": dict(n_anions=8, electrostatics="reaction-field", timestep=0.02, anneal_cycles=1,
                        anneal_length=10.0, equilibration=10.0, production=100.0, frame_interval=1.0),
+    # The star-anion model at the two ends of the association bracket (ASSOCIATION).
+    "weak-association": ASSOCIATION["weak"],
+    "strong-association": ASSOCIATION["strong"],
     # Monovalent reference salt: the same beads, one arm per anion, as many anions as cations.
     "monovalent": dict(arms=1, n_anions=256),
     # POSS(-20)-like anions as in Fang et al.: transport needs lags >= 200 ps; for long runs and GPUs.

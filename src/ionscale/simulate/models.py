@@ -9,25 +9,66 @@ Fang et al., J. Mater. Chem. A 2026 (DOI 10.1039/D5TA05739F):
 * Weeks–Chandler–Andersen repulsion between all non-bonded beads,
   U = 4ε[(σ_ij/r)^12 − (σ_ij/r)^6] + ε for r < 2^(1/6) σ_ij, with σ_ij = (σ_i + σ_j)/2.
 * Harmonic bonds along the arms, U = (k/2)(r − σ_ij)^2; bonded pairs have no other interaction.
+* Specific association (``association_kT`` = ε_a > 0): between a cation and a charged arm end only, a
+  short-range well of depth ε_a k_B T in the cosine-squared form of Cooke, Kremer & Deserno (Phys. Rev.
+  E 72, 011506 (2005)), U = −ε_a for r < r_m = 2^(1/6) σ_ij (where the WCA repulsion ends),
+  U = −ε_a cos²(π (r − r_m) / (2 w)) for r_m ≤ r < r_m + w, 0 beyond; w = ``association_range``. It
+  stands for what a continuum ε_r cannot describe: the Li⁺–sulfonylimide contact, in which the
+  anion's sulfonyl O atoms replace carbonate O atoms in the Li⁺ shell (a desolvation free energy
+  and a multidentate contact that lowers the contact-ion-pair free energy beyond the screened
+  Coulomb term). The well is within the first shell (r_m + w = 0.44 nm < the 0.45 nm contact
+  cut-off of the analyses), so it deepens binding without adding longer-ranged attraction.
 
 Dynamics: Langevin (``LangevinMiddleIntegrator``, friction γ) for the implicit solvent, whose continuum
 is at rest in the lab frame; for explicit solvent beads, Newtonian dynamics under a Nosé–Hoover chain
 thermostat (``NoseHooverIntegrator``, collision frequency γ), which conserves the total momentum, so
 that the solvent and barycentric reference frames differ as in a real liquid. (OpenMM's momentum-
 conserving ``DPDIntegrator`` was measured 3–6 times slower than Nosé–Hoover on the CPU platform.)
+Model time is mapped onto physical time by :mod:`ionscale.simulate.mapping`.
+
+Why these values (written before any transport result was looked at). The contact energy of a cation
+and an arm end in the continuum is the Bjerrum ratio l_B / r: l_B = 55.1 nm / ε_r at 303 K, so at the
+WCA contact r ≈ 0.34 nm it is 8.1 k_B T for ε_r = 20 and 4.1 k_B T for ε_r = 40. EC/DMC blends have
+a bulk ε_r of a few tens (EC ≈ 90, DMC ≈ 3), and the first solvation shell of a small ion is
+dielectrically saturated, so the effective ε_r at contact is lower than the bulk value; ε_r = 20 is
+the default. Presets bracket the association (``ASSOCIATION``): *weak* — ε_r = 40, no specific well,
+a continuum that screens at contact like the bulk of an EC-rich blend or better, the lower bracket;
+*moderate* — ε_r = 20, no well (the default model); *strong* — ε_r = 20 and ε_a = 4 k_B T: the
+order of the free energy of one or two Li⁺–O coordination bonds that replace solvent (a few k_B T
+each; LiTFSI forms contact ion pairs in DMC-rich carbonates), the upper bracket. None of them is
+fitted to a transport number.
+
+What the implicit solvent can and cannot do (the prediction, written before the transport runs). Its
+friction is free-draining: every bead feels m γ from the continuum, with no hydrodynamic interaction,
+so a molecule of total mass M diffuses with k_B T / (M γ) — a star of 17 beads (2,000 amu) 20 times
+slower than a cation, where a real star of ≈ 1 nm radius in a liquid diffuses only ~2–3 times slower
+than solvated Li⁺ (Stokes–Einstein, D ∝ 1/R). For clusters of an anion of valence −f with n bound
+cations (diffusing with D_c) and free cations (D_f, concentration c_f = c_a (f − n) by
+electroneutrality), t₊⁰ ∝ c_f D_f − c_a ⟨n (f − n)⟩ D_c; a negative t₊⁰ needs n D_c ≳ D_f, which the
+free-draining D_c ≈ D_f m_+ / M_cluster forbids for any association strength (n ≤ f ≪ M/m_+).
+
+What the runs showed (demo-size system, 4,000 model ps = 336 ns per replica; README "What the model
+gives"): strong association binds 98 % of the cations, the terminal D₊/D₋ falls to ≈ 1.6 at 0.2 mol/L
+(t₊,PFG ≈ 0.16, as in the paper) and L'₊₊ ≈ L'₊₋ ≈ L'₋₋; but D_f/D_c ≈ 40 > n ≈ 8, and where t₊⁰ is
+well determined it is positive (0.2 mol/L: +0.71 ± 0.05 in the automatic window, +0.50 ± 0.34 in
+[5, 50] ns); it drifts negative only in late windows whose error bars include 0 (−1.2 ± 0.7 in
+[20, 200] ns), and at 0.5 mol/L the ions form one sluggish aggregate (κ ≈ 0.01 mS/cm) in which
+t₊⁰ = (L'₊₊ − L'₊₋)/(…) is a ratio of differences of nearly equal numbers and is not determined
+(+0.7 ± 3.9). Four 1-µs runs of 8 stars at 0.2 mol/L: +0.56 ± 0.09 in the automatic window, −2.1 ±
+0.9 in [50, 500] ns, but the cation self-MSD stays subdiffusive (γ ≈ 0.8) throughout — a gel of
+anions bridged by linker cations — so no window meets |γ − 1| ≤ 0.1 and the late negative values are
+not Onsager coefficients. Bound cations are dragged with their anions; where the fit is defensible
+the rare free cations, ~40 times faster than the anions, still carry the current, as predicted.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import openmm
-from scipy.constants import R
 
 from .config import WCA_RANGE, SimulationConfig
+from .mapping import MOLAR_GAS_CONSTANT
 from .topology import Topology
-
-MOLAR_GAS_CONSTANT = R / 1000
-"""k_B N_A in kJ/mol/K."""
 
 CONDUCTING = 1e10
 """Reaction-field dielectric standing for ε_RF → ∞: the electrolyte beyond the cut-off conducts."""
@@ -61,21 +102,65 @@ def build_system(cfg: SimulationConfig, top: Topology) -> openmm.System:
         coulomb.addException(int(i), int(j), 0.0, 1.0, 0.0)
     system.addForce(coulomb)
 
-    wca = openmm.CustomNonbondedForce(
-        "step(range - r) * (4 * eps * (x^2 - x) + eps);"
-        "x = (s / r)^6; range = wca_range * s; s = (sigma1 + sigma2) / 2"
-    )
-    wca.addGlobalParameter("eps", cfg.wca_epsilon)
-    wca.addGlobalParameter("wca_range", WCA_RANGE)
-    wca.addPerParticleParameter("sigma")
-    wca.setNonbondedMethod(openmm.CustomNonbondedForce.CutoffPeriodic)
-    wca.setCutoffDistance(WCA_RANGE * float(top.sigmas.max()))
-    for sigma in top.sigmas:
-        wca.addParticle([float(sigma)])
-    for i, j in top.bonds:
-        wca.addExclusion(int(i), int(j))
-    system.addForce(wca)
+    for force in short_range_forces(cfg, top):
+        system.addForce(force)
     return system
+
+
+WCA = "step(range - r) * (4 * eps * (x^2 - x) + eps)"
+PAIR = "; x = (s / r)^6; range = wca_range * s; s = (sigma1 + sigma2) / 2"
+
+
+def short_range_forces(cfg: SimulationConfig, top: Topology) -> list[openmm.CustomNonbondedForce]:
+    """WCA repulsion between all non-bonded beads and, with ``association_kT`` > 0, the cation–arm-end well.
+
+    Two forces, one cost each: the small beads (σ ≤ 0.3 nm) repel within 2^(1/6) σ_ij ≈ 0.34 nm, but a
+    core of σ = 1 nm reaches 1.12 nm; one force cut at 1.12 nm would visit ~30 times the pairs it needs
+    (it was two thirds of a step's cost). So the first force handles pairs of small beads with a short
+    cut-off (a ``core`` flag zeroes pairs with a core), the second the pairs with a core, as an
+    interaction group of the few cores with everything, cut at the core's reach.
+
+    The well is a term of the first force (a separate interaction-group force doubled the cost of a
+    step): each bead carries ``site`` = +1 (cation), −1 (charged arm end) or 0, and a pair feels the
+    well when site₁ site₂ = −1. It starts where the WCA repulsion ends, r_m = 2^(1/6) σ_ij.
+    """
+    is_core = top.names == "COR"
+    energy = WCA
+    if cfg.association_kT > 0:
+        energy += (" - depth * step(-site1 * site2 - 0.5)"
+                   " * select(step(r - range), step(range + width - r) * cos(0.5 * pi * (r - range) / width)^2, 1)")
+    small = openmm.CustomNonbondedForce(f"(1 - core1) * (1 - core2) * ({energy}){PAIR}")
+    small.addPerParticleParameter("sigma")
+    small.addPerParticleParameter("site")
+    small.addPerParticleParameter("core")
+    reach = WCA_RANGE * float(top.sigmas[~is_core].max())
+    if cfg.association_kT > 0:
+        small.addGlobalParameter("depth", cfg.association_kT * MOLAR_GAS_CONSTANT * cfg.temperature)
+        small.addGlobalParameter("width", cfg.association_range)
+        small.addGlobalParameter("pi", np.pi)
+        reach = max(reach, WCA_RANGE * (cfg.sigma_cation + cfg.sigma_bead) / 2 + cfg.association_range)
+    small.setCutoffDistance(reach)
+    sites = np.where(top.names == "CAT", 1.0, np.where(top.names == "TIP", -1.0, 0.0))
+    for sigma, site, core in zip(top.sigmas, sites, is_core):
+        small.addParticle([float(sigma), float(site), float(core)])
+    forces = [small]
+    if is_core.any():
+        cores = openmm.CustomNonbondedForce(WCA + PAIR)
+        cores.addPerParticleParameter("sigma")
+        for sigma in top.sigmas:
+            cores.addParticle([float(sigma)])
+        cores.setCutoffDistance(WCA_RANGE * float(top.sigmas.max()))
+        core_index, others = [int(i) for i in np.flatnonzero(is_core)], [int(i) for i in np.flatnonzero(~is_core)]
+        cores.addInteractionGroup(core_index, others)
+        cores.addInteractionGroup(core_index, core_index)
+        forces.append(cores)
+    for force in forces:
+        force.addGlobalParameter("eps", cfg.wca_epsilon)
+        force.addGlobalParameter("wca_range", WCA_RANGE)
+        force.setNonbondedMethod(openmm.CustomNonbondedForce.CutoffPeriodic)
+        for i, j in top.bonds:
+            force.addExclusion(int(i), int(j))
+    return forces
 
 
 def make_integrator(cfg: SimulationConfig, seed: int) -> openmm.Integrator:

@@ -14,8 +14,10 @@ atomically every ``checkpoint_seconds`` of wall time, at the end of each phase a
 run cuts the trajectory back to the checkpoint and continues as if it had never stopped.
 
 Files in the output directory: ``topology.psf``, ``trajectory.dcd`` (production only, wrapped so that
-molecules stay whole), ``parameters.json`` (config, seed, species, OpenMM version, platform, timings,
-frame interval) and ``checkpoint.chk``. Output is never overwritten silently.
+molecules stay whole; its frame times are physical ps through the time mapping of
+:mod:`ionscale.simulate.mapping`, model ps where there is none), ``parameters.json`` (config, seed,
+species, OpenMM version, platform, timings, frame interval in model and trajectory time, the time
+mapping) and ``checkpoint.chk``. The config's durations are model ps. Output is never overwritten silently.
 
 Example
 -------
@@ -40,6 +42,7 @@ from ..errors import IonscaleError
 from ..store import atomic_write
 from .config import SimulationConfig
 from .dcd import Trajectory
+from .mapping import describe_mapping, mapping_record, time_scale
 from .models import build_system, initial_velocities, make_integrator
 from .placement import place
 from .progress import SimulationProgress
@@ -223,8 +226,9 @@ class _Run:
             self._prepare()
             self.record["timings"]["setup_s"] = round(time.perf_counter() - started, 3)
         step = self.context.getStepCount()
-        trajectory = Trajectory(output.trajectory, self.top.to_openmm(self.cfg.box_length), self.cfg.timestep,
-                                schedule.chunk, schedule.frames_at(step) if resuming else 0)
+        trajectory = Trajectory(output.trajectory, self.top.to_openmm(self.cfg.box_length),
+                                self.cfg.timestep * time_scale(self.cfg), schedule.chunk,
+                                schedule.frames_at(step) if resuming else 0)
         label = f"seed {output.seed}"
         try:
             with SimulationProgress(label, schedule.total, step, self.cfg.timestep, self.progress) as bar:
@@ -245,7 +249,7 @@ class _Run:
         self.context.setStepCount(0)
         self.context.setTime(0.0)
         scaling = f"formal charges; the force field scales them by 1/sqrt(eps_r) = {self.cfg.charge_scale:.6f}"
-        write_psf(self.top, self.output.topology, remarks=(scaling,))
+        write_psf(self.top, self.output.topology, remarks=(scaling, describe_mapping(self.cfg)))
         atomic_write(self.output.checkpoint, lambda f: f.write(self.context.createCheckpoint()), binary=True)
 
     def _advance(self, trajectory: Trajectory, bar: SimulationProgress) -> None:
@@ -368,6 +372,8 @@ def _new_record(output: SimulationOutput, top: Topology, context: openmm.Context
         "charges_in_topology": "formal (unscaled); the force field multiplies them by charge_scale",
         "timestep_ps": cfg.timestep,
         "frame_interval_ps": cfg.frame_interval,
+        "time_mapping": mapping_record(cfg),
+        "trajectory_frame_interval_ps": cfg.frame_interval * time_scale(cfg),
         "n_frames": 0,
         "trajectory_wrapped": "molecules whole, centres wrapped into the box",
         "solvent_frame": "lab frame (continuum at rest)" if cfg.solvent == "implicit" else "resname SOL",
