@@ -217,7 +217,7 @@ class OnsagerResult:
 
     def figures(self) -> dict:
         """Log–log MSDs with the fit window shaded, and L_ij per frame: ``{file name: Figure}``."""
-        from ..report.figures import plot_correlations, plot_onsager
+        from .figures import plot_correlations, plot_onsager
         return {"msd.png": plot_correlations(self), "onsager.png": plot_onsager(self)}
 
     def plot(self) -> list:
