@@ -62,6 +62,9 @@ class Estimate(NamedTuple):
     method: str
 
     def __str__(self) -> str:
+        if np.ndim(self.value):  # a vector or matrix (``res.D[frame]``, ``res.L[frame]``): element by element
+            cells = np.vectorize(format_value, otypes=[object])(self.value, self.stderr)
+            return f"{np.array2string(cells, separator=', ', formatter={'all': str})} {self.unit}".rstrip()
         return f"{format_value(self.value, self.stderr)} {self.unit}".rstrip()
 
 
