@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import pytest
 import typer
 
 sys.path.insert(0, str(Path(__file__).parent))
