@@ -63,8 +63,8 @@ def test_every_spec_reference_exists():
     assert not missing, "SPEC sections cited but absent from docs/SPEC.md: " + ", ".join(missing)
 
 
-def code_blocks(language: str) -> list[str]:
-    return re.findall(rf"^```{language}\n(.*?)^```", README.read_text(encoding="utf-8"), re.S | re.M)
+def code_blocks(language: str, page: Path = README) -> list[str]:
+    return re.findall(rf"^```{language}\n(.*?)^```", page.read_text(encoding="utf-8"), re.S | re.M)
 
 
 def test_readme_blocks_are_all_known():
@@ -117,10 +117,10 @@ def test_readme_python_example_runs(tmp_path, monkeypatch):
     assert (tmp_path / "results" / "quantities.csv").is_file() and (tmp_path / "results" / "msd.png").is_file()
 
 
-def shell_commands() -> list[list[str]]:
-    """The command lines of the README's bash blocks (continuation lines joined, comments dropped)."""
+def shell_commands(page: Path = README) -> list[list[str]]:
+    """The command lines of the bash blocks of ``page`` (continuation lines joined, comments dropped)."""
     commands = []
-    for block in code_blocks("bash"):
+    for block in code_blocks("bash", page):
         for line in block.replace("\\\n", " ").splitlines():
             words = shlex.split(line, comments=True)
             if words:
@@ -143,3 +143,10 @@ def test_readme_shell_examples_name_real_commands_and_options():
         options = {o for p in command.params for o in p.opts + p.secondary_opts}
         unknown = [w.split("=")[0] for w in words[2:] if w.startswith("--") and w.split("=")[0] not in options]
         assert not unknown, f"README: `ionscale {words[1]}` has no option(s) {unknown}"
+
+
+def test_contributing_names_real_make_targets():
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    targets = [words[1] for words in shell_commands(ROOT / "CONTRIBUTING.md") if words[0] == "make"]
+    assert targets == ["test", "docs", "bench"]
+    assert all(re.search(rf"^{t}:", makefile, re.M) for t in targets)
