@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install test demo bench clean
+.PHONY: install test docs demo bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,12 @@ install: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --durations=10
+
+# the documentation checks (README examples run, SPEC § references exist, imports follow the layers)
+# and the API reference, rendered with the standard library's pydoc into build/api/index.html
+docs: $(STAMP)
+	$(BIN)/python -m pytest -q tests/test_docs.py tests/test_layers.py
+	$(BIN)/python docs/api.py build/api
 
 demo: $(STAMP)
 	$(BIN)/ionscale demo

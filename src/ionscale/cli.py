@@ -346,6 +346,10 @@ def run_study_command(spec, out: Path, scheduler: Optional[str], workers: int) -
             colour = "red" if status.startswith("failed") else "green"
             bar.console.print(f"[{colour}]{escape(name)}[/]: {escape(status)}")
         outcome = run_study(spec, out, client=client, on_event=on_event, check=False)
+        if any(outcome.points.values()):
+            from .report.html import write_report
+            write_report(out)  # the study figures and report.html, from the files just written
+            on_event("figures and report", "done")
     for message in dict.fromkeys(str(w.message) for w in caught if "ionscale" in (w.filename or "")):
         err_console.print(f"[yellow]warning:[/] {escape(message)}")
     console.print(f"{len(outcome.computed)} task(s) computed, "

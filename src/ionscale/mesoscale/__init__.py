@@ -6,7 +6,8 @@ package measures that hierarchy on the transport store of the single pass (SPEC 
 
 - :mod:`.clusters` — connected components of the cation–anion contact graph of every frame;
   compositions, sizes, net charges, free ions, the largest cluster.
-- :mod:`.percolation` — clusters connected to their own periodic image; onset along state points.
+- :mod:`.percolation` — clusters connected to their own periodic image; onset along state points
+  (:mod:`.onset` — the onset read off a study table).
 - :mod:`.persistence` — cluster identity in time and its mean lifetime.
 - :mod:`.carriers` — cluster Nernst–Einstein conductivity and t_+ (France-Lanord & Grossman 2019).
 - :mod:`.contacts` — a store collector of contact edges from atom distances.

@@ -143,9 +143,9 @@ def _summary(study: Study) -> dict:
 
 
 def _percolation_onset(study: Study) -> str | None:
-    """The percolation onset in a sentence (:func:`ionscale.study.aggregate.percolation_onset_of`), for
+    """The percolation onset in a sentence (:func:`ionscale.mesoscale.onset.percolation_onset_of`), for
     studies of several state points with a cluster analysis; else None."""
-    from ..study.aggregate import percolation_onset_of
+    from ..mesoscale.onset import percolation_onset_of
     if study.kind != "study":
         return None
     onset = percolation_onset_of(study.table)

@@ -829,7 +829,7 @@ class _Builder:
 
     def _percolation_onset(self, notes: list) -> dict:
         """The onset's line and bracket (``vlines``, ``vspans`` of a Panel), from the percolating fractions."""
-        from ..study.aggregate import percolation_onset_of
+        from ..mesoscale.onset import percolation_onset_of
         onset = percolation_onset_of(self.table)
         if onset is None:
             return {}

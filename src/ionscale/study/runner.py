@@ -7,7 +7,8 @@ keyed by the files' identities and the settings (:func:`ionscale.store.scan`), s
 crash, Ctrl-C, a killed worker or a new state point finds the finished passes and recomputes only what
 is missing or whose inputs changed. Each state point is then analysed from its cached passes (cheap,
 in this process) into ``DIR/points/<label>/``, skipped when its inputs are unchanged, and the study is
-aggregated into ``study.csv`` / ``study.json``, the paper's figures and ``report.html``.
+aggregated into ``study.csv`` / ``study.json``; the paper's figures and ``report.html`` are drawn from
+those files by :func:`ionscale.report.html.write_report` (the CLI calls it: the study does not draw).
 
 A failed task is reported with its error and does not stop the others; its state point is analysed
 with the replicas that finished (and says so), or reported as failed when none did.
@@ -209,10 +210,6 @@ def run_study(spec: StudySpec, out: Path, *, client, on_event: Callable[[str, st
                 outcome.tasks[name] += f" (kept the previous results of {kept} replicas)"
         notify(name, outcome.tasks.get(name, "done"))
     write_study(spec, out, outcome)
-    if any(outcome.points.values()):
-        from ..report.html import write_report
-        write_report(out)  # the study figures and report.html, from the files just written
-        notify("figures and report", "done")
     return outcome
 
 

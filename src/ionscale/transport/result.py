@@ -65,6 +65,9 @@ class Estimate(NamedTuple):
     method: str
 
     def __str__(self) -> str:
+        if np.ndim(self.value):  # a vector or matrix (``res.D[frame]``, ``res.L[frame]``): element by element
+            cells = np.vectorize(format_value, otypes=[object])(self.value, self.stderr)
+            return f"{np.array2string(cells, separator=', ', formatter={'all': str})} {self.unit}".rstrip()
         return f"{format_value(self.value, self.stderr)} {self.unit}".rstrip()
 
 
@@ -249,7 +252,7 @@ class OnsagerResult:
 
     def figures(self) -> dict:
         """Log–log MSDs with the fit window shaded, and L_ij per frame: ``{file name: Figure}``."""
-        from ..report.figures import plot_correlations, plot_onsager
+        from .figures import plot_correlations, plot_onsager
         return {"msd.png": plot_correlations(self), "onsager.png": plot_onsager(self)}
 
     def plot(self) -> list:

@@ -14,6 +14,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.ticker import NullLocator  # noqa: E402
 
+from .window import log_spaced_lags  # noqa: E402
+
 
 def defined_frames(result) -> list:
     """The frames of a transport result that exist (no solvent frame without a solvent)."""
@@ -22,7 +24,6 @@ def defined_frames(result) -> list:
 
 def plot_correlations(result):
     """Self-MSDs (nm²) and collective |Ω_ij| (mol² J⁻¹ m⁻¹) against lag time (ps), per frame."""
-    from ..transport.window import log_spaced_lags
     frames, species = defined_frames(result), result.species
     lags = log_spaced_lags(len(result.curves["time_ps"]), per_decade=25)  # what a log axis can show
     t = result.curves["time_ps"][lags]
