@@ -43,6 +43,7 @@ import scipy.sparse as sp
 
 from .errors import IonscaleError
 from .system import Electrolyte
+from .unwrap import Unwrapper, use_compiled
 
 STORE_VERSION = 2
 ANGSTROM_PER_NM = 10.0
@@ -307,22 +308,6 @@ def _shared_file(n_bytes: int) -> str | None:
     return None
 
 
-class _PointWeights:
-    """W split for speed: the sparse ion rows as CSR, the two dense rows (solvent centre, barycentre)
-    as dense vectors, each applied to Δx by one BLAS matrix–vector product (a (2, n_atoms) × (n_atoms, 3)
-    matrix product is several times slower than two of them: BLAS is not tuned for such thin shapes)."""
-
-    def __init__(self, weights: sp.csr_matrix):
-        self.ions = weights[:-2].tocsr()
-        self.solvent, self.barycentre = weights[-2:].toarray()
-
-    def apply(self, delta: np.ndarray, out: np.ndarray) -> None:
-        """out (n_points, 3) = W · delta (n_atoms, 3)."""
-        out[:-2] = self.ions @ delta
-        np.matmul(self.solvent, delta, out=out[-2])
-        np.matmul(self.barycentre, delta, out=out[-1])
-
-
 def _timesteps(traj, frames: np.ndarray, current: int | None):
     """Each frame's timestep in turn, ``current`` being the frame the reader is on (or None): consecutive
     frames are read on sequentially (a seek per frame costs about a tenth of an XTC frame's decoding),
@@ -348,13 +333,10 @@ def _scan_chunk(universe, weights: sp.csr_matrix, first_atom: np.ndarray, frames
     time_ps, volume_nm3, box_nm = np.empty(n), np.empty(n), np.empty((n, 6))
     collected = {c.name: [] for c in collectors}
     if transport:
-        point_weights = _PointWeights(weights)
-        # float64 buffers (n_atoms, 3) reused every frame: this frame, the previous one, their difference
-        n_atoms = weights.shape[1]
-        x, last, delta = np.empty((n_atoms, 3)), np.empty((n_atoms, 3)), np.empty((n_atoms, 3))
+        unwrapper = Unwrapper(weights, compiled=use_compiled(n, weights.shape[1]))
         have_last = previous is not None
         if have_last:
-            np.copyto(last, traj[previous].positions)
+            unwrapper.start(traj[previous].positions)
     else:
         previous = None  # no frame to continue from: the reader starts at the chunk's first frame
     for k, ts in enumerate(_timesteps(traj, frames, previous)):
@@ -363,14 +345,12 @@ def _scan_chunk(universe, weights: sp.csr_matrix, first_atom: np.ndarray, frames
             raise IonscaleError(f"frame {ts.frame} has no periodic box; transport needs one (set "
                                 "universe.dimensions or use a trajectory that stores the box)")
         if transport:
-            np.copyto(x, ts.positions)
             if not have_last:
-                point_weights.apply(_whole_molecules(ts.positions, dims, first_atom), increments[k])
+                unwrapper.first(_whole_molecules(ts.positions, dims, first_atom), ts.positions, increments[k])
+                have_last = True
             else:
-                np.subtract(x, last, out=delta)
-                point_weights.apply(minimum_image(delta, dims), increments[k])
-            x, last = last, x
-            have_last = True
+                lengths = dims[:3].astype(np.float64) if is_orthorhombic(dims[3:]) else None
+                unwrapper.step(ts.positions, lengths, lambda delta: minimum_image(delta, dims), increments[k])
         for c in collectors:
             collected[c.name].append(c.collect(ts))
         time_ps[k] = ts.time
