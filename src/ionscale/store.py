@@ -199,7 +199,7 @@ def minimum_image(vectors: np.ndarray, dimensions: np.ndarray) -> np.ndarray:
 
 def is_orthorhombic(angles: np.ndarray) -> bool:
     """``np.allclose(angles, 90.0)``, without its overhead in the usual case of exact right angles."""
-    return bool((angles == 90.0).all()) or bool(np.allclose(angles, 90.0))
+    return bool(angles[0] == 90.0 and angles[1] == 90.0 and angles[2] == 90.0) or bool(np.allclose(angles, 90.0))
 
 
 def _fold_orthorhombic(vectors: np.ndarray, lengths: np.ndarray) -> np.ndarray:
@@ -330,7 +330,7 @@ def _scan_chunk(universe, weights: sp.csr_matrix, first_atom: np.ndarray, frames
     increments = None
     if transport:
         increments = shared.rows(n) if shared is not None else _anonymous_array((n, weights.shape[0], 3))
-    time_ps, volume_nm3, box_nm = np.empty(n), np.empty(n), np.empty((n, 6))
+    time_ps, box_nm = np.empty(n), np.empty((n, 6))
     collected = {c.name: [] for c in collectors}
     if transport:
         unwrapper = Unwrapper(weights, compiled=use_compiled(n, weights.shape[1]))
@@ -341,7 +341,7 @@ def _scan_chunk(universe, weights: sp.csr_matrix, first_atom: np.ndarray, frames
         previous = None  # no frame to continue from: the reader starts at the chunk's first frame
     for k, ts in enumerate(_timesteps(traj, frames, previous)):
         dims = ts.dimensions
-        if dims is None or not np.all(dims[:3] > 0):
+        if dims is None or not (dims[0] > 0 and dims[1] > 0 and dims[2] > 0):
             raise IonscaleError(f"frame {ts.frame} has no periodic box; transport needs one (set "
                                 "universe.dimensions or use a trajectory that stores the box)")
         if transport:
@@ -354,12 +354,22 @@ def _scan_chunk(universe, weights: sp.csr_matrix, first_atom: np.ndarray, frames
         for c in collectors:
             collected[c.name].append(c.collect(ts))
         time_ps[k] = ts.time
-        volume_nm3[k] = ts.volume / ANGSTROM_PER_NM ** 3
-        box_nm[k] = dims
-        box_nm[k, :3] /= ANGSTROM_PER_NM
+        box_nm[k] = dims  # in Å until the volumes are taken
         if progress is not None:
             progress(k + 1, total or n)
+    volume_nm3 = _box_volumes(box_nm) / ANGSTROM_PER_NM ** 3
+    box_nm[:, :3] /= ANGSTROM_PER_NM
     return _Chunk(time_ps, volume_nm3, box_nm, None if shared is not None else increments, collected)
+
+
+def _box_volumes(box: np.ndarray) -> np.ndarray:
+    """Volumes of boxes (n, 6) [a, b, c in Å, α, β, γ in degrees] in Å³: ``Timestep.volume`` of each,
+    with the orthorhombic ones (a·b·c in float64, as MDAnalysis computes them) done at once."""
+    volume = box[:, 0] * box[:, 1] * box[:, 2]
+    from MDAnalysis.lib.mdamath import box_volume
+    for k in np.flatnonzero((box[:, 3:] != 90.0).any(axis=1)):
+        volume[k] = box_volume(box[k])
+    return volume
 
 
 def _points_nm(increments: np.ndarray) -> np.ndarray:
