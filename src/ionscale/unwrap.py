@@ -44,15 +44,19 @@ def use_compiled(n_frames: int, n_atoms: int) -> bool:
     return compiled_available() and n_frames * n_atoms >= COMPILED_MIN_WORK
 
 
-def _unwrapped_increments(x, last, lengths, colptr, rows, data, out):  # pragma: no cover - compiled
+def _unwrapped_increments(x, last, lengths, colptr, rows, data, dense, out):  # pragma: no cover - compiled
     """Compiled step (numba): out (n_points, 3) = W · Δx, Δx the minimum image of x − last (float64,
-    orthorhombic box of edge ``lengths``), with W given by columns (CSC: colptr, rows, data).
+    orthorhombic box of edge ``lengths``). W's sparse rows (all but the last two) come by columns (CSC:
+    colptr, rows, data), its last two rows as dense vectors ``dense`` (2, n_atoms).
 
-    One loop over the atoms adds each atom's weighted Δx to the rows that contain it; every row thus
-    sums its terms in the order of its column (atom) indices, starting from zero, as a CSR product
-    does, while the long sums of the dense rows (solvent centre, barycentre) run side by side."""
+    One loop over the atoms adds each atom's weighted Δx to the rows that contain it: every row sums
+    its terms in the order of its column (atom) indices, starting from zero, as a CSR product does. The
+    two long sums (solvent centre, barycentre) stay in registers; their zero weights add exact zeros,
+    which change no sum."""
     half0, half1, half2 = 0.5 * lengths[0], 0.5 * lengths[1], 0.5 * lengths[2]
-    out[:] = 0.0
+    n_sparse = out.shape[0] - 2
+    out[:n_sparse] = 0.0
+    a0 = a1 = a2 = b0 = b1 = b2 = 0.0
     for a in range(x.shape[0]):
         d0 = np.float64(x[a, 0]) - np.float64(last[a, 0])
         d1 = np.float64(x[a, 1]) - np.float64(last[a, 1])
@@ -67,6 +71,20 @@ def _unwrapped_increments(x, last, lengths, colptr, rows, data, out):  # pragma:
             out[p, 0] += w * d0
             out[p, 1] += w * d1
             out[p, 2] += w * d2
+        w = dense[0, a]
+        a0 += w * d0
+        a1 += w * d1
+        a2 += w * d2
+        w = dense[1, a]
+        b0 += w * d0
+        b1 += w * d1
+        b2 += w * d2
+    out[n_sparse, 0] = a0
+    out[n_sparse, 1] = a1
+    out[n_sparse, 2] = a2
+    out[n_sparse + 1, 0] = b0
+    out[n_sparse + 1, 1] = b1
+    out[n_sparse + 1, 2] = b2
 
 
 if numba is not None:
@@ -79,8 +97,9 @@ class Unwrapper:
 
     Parameters
     ----------
-    weights : scipy.sparse matrix (n_points, n_atoms)
-        Row p: the weights of tracked point p (:func:`ionscale.store.tracked_points`).
+    weights : scipy.sparse matrix (n_points, n_atoms), n_points >= 2
+        Row p: the weights of tracked point p (:func:`ionscale.store.tracked_points`: the last two rows
+        are the solvent centre and the barycentre, which the compiled step sums as dense rows).
     compiled : bool
         Use the compiled step (numba must be installed) for orthorhombic boxes; the NumPy step otherwise.
     """
@@ -90,7 +109,10 @@ class Unwrapper:
             raise RuntimeError("the compiled step needs numba (pip install numba)")
         self.weights = sp.csr_matrix(weights, dtype=np.float64)
         self.weights.sort_indices()
-        self.by_atom = self.weights.tocsc() if compiled else None
+        if compiled:  # the layout of the compiled step: sparse rows by column, the last two rows dense
+            self.by_atom = self.weights[:-2].tocsc()
+            self.by_atom.sort_indices()
+            self.dense = self.weights[-2:].toarray()
         self.compiled = compiled
         n_atoms = self.weights.shape[1]
         self.delta = np.empty((n_atoms, 3))  # NumPy step: this frame's displacements
@@ -115,7 +137,7 @@ class Unwrapper:
             if positions.dtype != self.last.dtype:
                 positions = positions.astype(self.last.dtype)
             _unwrapped_increments(positions, self.last, lengths, self.by_atom.indptr, self.by_atom.indices,
-                                  self.by_atom.data, out)
+                                  self.by_atom.data, self.dense, out)
             np.copyto(self.last, positions)
             return
         last = self.last if self.last.dtype == np.float64 else self.last.astype(np.float64)
