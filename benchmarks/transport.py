@@ -408,8 +408,9 @@ def case_bare_limit(a: dict) -> dict:
 
 
 class _StageClock:
-    """Seconds spent inside chosen functions, by wrapping them where they are looked up (the benchmark
-    process only; nothing else changes): ``wrap(owner, name, stage)``."""
+    """Wall and CPU seconds (of this process, all its threads) spent inside chosen functions, by wrapping
+    them where they are looked up (the benchmark process only; nothing else changes):
+    ``wrap(owner, name, stage)``; ``clock[stage]`` → (wall, CPU)."""
 
     def __init__(self):
         self.seconds: dict = {}
@@ -419,15 +420,21 @@ class _StageClock:
         function = original.__func__ if method else original
 
         def timed(*args, **kwargs):
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             try:
                 return function(*args, **kwargs)
             finally:
-                self.seconds[stage] = self.seconds.get(stage, 0.0) + time.perf_counter() - t
+                wall, cpu = self.seconds.get(stage, (0.0, 0.0))
+                self.seconds[stage] = (wall + time.perf_counter() - t, cpu + time.process_time() - c)
         setattr(owner, name, classmethod(timed) if method else timed)
 
-    def __getitem__(self, stage: str) -> float:
-        return self.seconds.get(stage, 0.0)
+    def __getitem__(self, stage: str) -> np.ndarray:
+        return np.array(self.seconds.get(stage, (0.0, 0.0)))
+
+
+def _now() -> np.ndarray:
+    """(wall, CPU of this process) in s."""
+    return np.array([time.perf_counter(), time.process_time()])
 
 
 def case_analyze(a: dict) -> dict:
@@ -457,25 +464,27 @@ def case_analyze(a: dict) -> dict:
     workers = a["n_workers"]
     with tempfile.TemporaryDirectory(prefix="ionscale-bench-") as tmp:
         t0, base = _start()
+        c0 = time.process_time()
         u = mda.Universe(a["topology"], a["trajectory"])
         es = Electrolyte.from_universe(u, **SELECTIONS)
         if workers == 1:  # the reader is not sent to other processes: time its frames here
             clock.wrap(u.trajectory, "next", "decode")
-        t1 = time.perf_counter()
+        t1 = _now()
         st = store_module.scan(es, stop=a["frames"], cache=Path(tmp) / "cache", n_workers=workers,
                                backend="serial" if workers == 1 else "multiprocessing")
-        t2 = time.perf_counter()
+        t2 = _now()
         res = onsager.OnsagerAnalysis(es, temperature=TEMPERATURE_K, stores=[st]).run()
-        t3 = time.perf_counter()
+        t3 = _now()
         output.write_analysis(Path(tmp) / "out", [res])
-        t4 = time.perf_counter()
-    positions_bytes = st.positions_nm.nbytes
+        t4 = _now()
+    t0 = np.array([t0, c0])
     stages = {"setup": t1 - t0, "decode": clock["decode"], "cache": clock["cache"],
               "unwrap": t2 - t1 - clock["decode"] - clock["cache"], "correlations": clock["correlations"],
               "fits": t3 - t2 - clock["correlations"], "figures": clock["figures"],
               "writing": t4 - t3 - clock["figures"]}
-    return {"wall_s": t4 - t0, "analysis_s": t3 - t0, "baseline_rss_bytes": base, "frames": st.n_frames,
-            "stages": stages, "positions_bytes": positions_bytes}
+    return {"wall_s": t4[0] - t0[0], "analysis_s": t3[0] - t0[0], "baseline_rss_bytes": base,
+            "frames": st.n_frames, "stages": {k: v.tolist() for k, v in stages.items()},
+            "positions_bytes": st.positions_nm.nbytes}
 
 
 CASES = {"bare": case_bare, "pass": case_pass, "ionscale": case_ionscale,
@@ -657,7 +666,8 @@ def run_scaling(opts) -> int:
           f"{'installed: compiled per-frame step' if compiled_available() else 'not installed: NumPy step'}; "
           f"default = {auto_workers(lengths[-1], meta['n_atoms'])} worker processes on this machine)")
     head = (f"{'frames':>6} {'bare [s]':>8} {'serial [s]':>10} {'× bare':>6} {'default [s]':>11} {'× bare':>6} "
-            f"{'Pss serial':>10} {'Pss default':>11} {'series':>8}   (× bare of run() alone: serial, default)")
+            f"{'CPU × bare':>10} {'Pss serial':>10} {'Pss default':>11} {'series':>8}  "
+            "run() alone × bare: serial, default")
     print(head + "\n" + "-" * len(head))
     ratios = {"serial": [], "default": []}
     for n in lengths:
@@ -665,21 +675,24 @@ def run_scaling(opts) -> int:
         for case, r in (("serial", ser), ("default", par)):
             ratios[case].append(r["wall_s"] / bare["wall_s"])
         print(f"{n:>6} {bare['wall_s']:>8.2f} {ser['wall_s']:>10.2f} {ratios['serial'][-1]:>6.2f} "
-              f"{par['wall_s']:>11.2f} {ratios['default'][-1]:>6.2f} {_fmt_bytes(ser['peak_pss_bytes']):>10} "
-              f"{_fmt_bytes(par['peak_pss_bytes']):>11} {_fmt_bytes(ser['positions_bytes']):>8}   "
-              f"({ser['analysis_s'] / bare['wall_s']:.2f}, {par['analysis_s'] / bare['wall_s']:.2f})")
+              f"{par['wall_s']:>11.2f} {ratios['default'][-1]:>6.2f} {ser['cpu_s'] / bare['cpu_s']:>10.2f} "
+              f"{_fmt_bytes(ser['peak_pss_bytes']):>10} {_fmt_bytes(par['peak_pss_bytes']):>11} "
+              f"{_fmt_bytes(ser['positions_bytes']):>8}  "
+              f"{ser['analysis_s'] / bare['wall_s']:.2f}, {par['analysis_s'] / bare['wall_s']:.2f}")
     print("-" * len(head))
     print("wall time from building the Universe to the last file written (imports excluded), fresh process each;")
-    print("Pss: peak proportional set size of the process and its workers (/proc/PID/smaps_rollup, sampled "
-          "every 0.1 s); series: the unwrapped ion positions the store keeps (frames × ions × 3 float64)")
-    print("\nStages (s) of the best run: " + ", ".join(STAGES))
+    print("CPU × bare: the serial analysis's CPU time (all threads) over the bare read's; run() alone: without")
+    print("writing tables and figures (as the plain benchmark measures); Pss: peak proportional set size of the")
+    print("process and its workers (/proc/PID/smaps_rollup, sampled every 0.1 s); series: the unwrapped ion")
+    print("positions the store keeps (frames × ions × 3 float64)")
+    print("\nStages of the best run, wall/CPU s (CPU of the main process, all its threads): " + ", ".join(STAGES))
     for case in ("serial", "default"):
         for n in lengths:
             st = best[n, case]["stages"]
-            print(f"  {case:<7} {n:>6}: " + "  ".join(f"{k} {st[k]:.2f}" for k in STAGES
+            print(f"  {case:<7} {n:>6}: " + "  ".join(f"{k} {st[k][0]:.2f}/{st[k][1]:.2f}" for k in STAGES
                                                        if not (case == "default" and k == "decode")))
     print("  (serial: unwrap = pass − decode − cache; default: the workers decode, unwrap = the whole pass "
-          "without the cache write)")
+          "without the cache write, CPU of the workers not included)")
     ok = True
     for case in ("serial", "default"):
         r = ratios[case]

@@ -85,11 +85,20 @@ def test_pass_is_bit_identical_with_and_without_the_compiled_step(monkeypatch):
     assert tracked_points(es).shape[0] == compiled.positions_nm.shape[1] + 2
 
 
-def test_compiled_step_without_numba_is_refused(monkeypatch):
-    monkeypatch.setattr(unwrap_module, "numba", None)
+def test_without_numba_the_numpy_step_is_used_and_the_compiled_one_refused(monkeypatch):
+    import sys
+    monkeypatch.setitem(sys.modules, "numba", None)  # as if not installed: importing it fails
+    monkeypatch.setattr(unwrap_module, "_kernel_cache", [])
+    monkeypatch.setattr(unwrap_module.importlib.util, "find_spec", lambda name: None)
     assert not unwrap_module.use_compiled(10**6, 10**6)
     with pytest.raises(RuntimeError, match="pip install numba"):
         Unwrapper(sp.eye(3, format="csr"), compiled=True)
+
+
+def test_compiled_step_only_for_passes_that_repay_loading_it():
+    big = unwrap_module.COMPILED_MIN_WORK
+    assert not unwrap_module.use_compiled(big // 20_000 - 1, 20_000)
+    assert unwrap_module.use_compiled(big // 20_000, 20_000) == unwrap_module.compiled_available()
 
 
 @needs_numba
