@@ -52,9 +52,23 @@ Usage
     .venv/bin/python benchmarks/transport.py            # full size (≈ 25 min on 2 cores, mostly kinisi)
     .venv/bin/python benchmarks/transport.py --quick    # smoke size (≈ 2 k atoms, 500 frames; ~1–2 min)
     .venv/bin/python benchmarks/transport.py --skip kinisi,einstein --repeat 5   # ionscale vs bare only
+    .venv/bin/python benchmarks/transport.py --scaling  # 2.5k–20k frames, as `ionscale analyze` (≈ 20 min)
 
 The data are written once (~100 s at full size) into ``benchmarks/.data/`` (``--data DIR`` to
 change); delete the folder to regenerate.
+
+Scaling (``--scaling``)
+-----------------------
+The full-size system is written once with 20,000 frames (1.5 GB, ~150 s; deleted at the end unless
+``--keep-data``); each length N of ``--scaling-frames`` (default 2.5k, 5k, 10k, 20k) reads its first N
+frames. For every N, interleaved over ``--repeat`` rounds (best kept): the bare read of those frames,
+and ``ionscale analyze --no-structure --no-mesoscale`` as the command line runs it — the pass into a
+cold cache, ``OnsagerAnalysis.run()`` on its store, ``write_analysis`` with the figures — serially
+(``--workers 1``) and with the default workers. Printed: times and ratios to the bare read (also of
+``run()`` alone, and the serial CPU ratio), peak Pss of the process tree, the size of the stored series,
+and the stages (decode, unwrap, cache, correlations, fits, writing, figures; wall and CPU) timed by
+wrapping those functions in the child process. Exit status 0 only if both analyses stay within
+1.3 × the bare read at every length and their ratios within ±0.1 of each other.
 """
 
 from __future__ import annotations

@@ -13,7 +13,8 @@ Atom displacements between consecutive frames are folded back by the minimum-ima
 which stays jump-free when the box fluctuates at constant pressure; it assumes no atom moves more than
 half a box length between stored frames. Each tracked point (molecule centre of mass, solvent and
 system barycentre) is a fixed linear combination of atoms, so the pass keeps one sparse weight matrix
-W and accumulates W·Δx. Molecules are made whole in the first frame only (minimum image about their
+W and accumulates W·Δx (:mod:`ionscale.unwrap`: one compiled loop over the atoms when numba is
+installed, NumPy otherwise, the same numbers either way). Molecules are made whole in the first frame only (minimum image about their
 first atom), which fixes absolute positions; displacements — all that transport uses — are exact
 whatever the first frame looks like.
 
