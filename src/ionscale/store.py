@@ -208,7 +208,7 @@ def minimum_image(vectors: np.ndarray, dimensions: np.ndarray) -> np.ndarray:
 
 def is_orthorhombic(angles: np.ndarray) -> bool:
     """``np.allclose(angles, 90.0)``, without its overhead in the usual case of exact right angles."""
-    return bool(angles[0] == 90.0 and angles[1] == 90.0 and angles[2] == 90.0) or bool(np.allclose(angles, 90.0))
+    return bool((angles == 90.0).all()) or bool(np.allclose(angles, 90.0))
 
 
 def _fold_orthorhombic(vectors: np.ndarray, lengths: np.ndarray) -> np.ndarray:
