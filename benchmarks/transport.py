@@ -52,9 +52,23 @@ Usage
     .venv/bin/python benchmarks/transport.py            # full size (≈ 25 min on 2 cores, mostly kinisi)
     .venv/bin/python benchmarks/transport.py --quick    # smoke size (≈ 2 k atoms, 500 frames; ~1–2 min)
     .venv/bin/python benchmarks/transport.py --skip kinisi,einstein --repeat 5   # ionscale vs bare only
+    .venv/bin/python benchmarks/transport.py --scaling  # 2.5k–20k frames, as `ionscale analyze` (≈ 20 min)
 
 The data are written once (~100 s at full size) into ``benchmarks/.data/`` (``--data DIR`` to
 change); delete the folder to regenerate.
+
+Scaling (``--scaling``)
+-----------------------
+The full-size system is written once with 20,000 frames (1.5 GB, ~150 s; deleted at the end unless
+``--keep-data``); each length N of ``--scaling-frames`` (default 2.5k, 5k, 10k, 20k) reads its first N
+frames. For every N, interleaved over ``--repeat`` rounds (best kept): the bare read of those frames,
+and ``ionscale analyze --no-structure --no-mesoscale`` as the command line runs it — the pass into a
+cold cache, ``OnsagerAnalysis.run()`` on its store, ``write_analysis`` with the figures — serially
+(``--workers 1``) and with the default workers. Printed: times and ratios to the bare read (also of
+``run()`` alone, and the serial CPU ratio), peak Pss of the process tree, the size of the stored series,
+and the stages (decode, unwrap, cache, correlations, fits, writing, figures; wall and CPU) timed by
+wrapping those functions in the child process. Exit status 0 only if both analyses stay within
+1.3 × the bare read at every length and their ratios within ±0.1 of each other.
 """
 
 from __future__ import annotations
@@ -79,6 +93,8 @@ GIB = 2.0 ** 30
 SIZES = {
     "full": dict(n_cation=1000, n_anion=1000, n_solvent=4700, n_frames=5000),
     "quick": dict(n_cation=100, n_anion=100, n_solvent=470, n_frames=500),
+    # --scaling: the full system, long enough for the longest length; shorter ones read its first frames
+    "scaling": dict(n_cation=1000, n_anion=1000, n_solvent=4700, n_frames=20000),
 }
 FORMAT_VERSION = 1
 TIMESTEP_PS = 1.0          # time between stored frames
@@ -393,9 +409,101 @@ def case_kinisi(a: dict) -> dict:
                        f"(posterior medians; lags: {a.get('n_lags') or 'all'}, fit from {start:g} ps)")}
 
 
+def case_bare_limit(a: dict) -> dict:
+    """The bare read of the first ``a["frames"]`` frames (the floor of the --scaling table)."""
+    import MDAnalysis as mda
+    t0, base = _start()
+    u = mda.Universe(a["topology"], a["trajectory"])
+    checksum, n = 0.0, 0
+    for ts in u.trajectory[:a["frames"]]:
+        checksum += float(ts.positions[-1, 2])  # touch the coordinates
+        n += 1
+    return {"wall_s": time.perf_counter() - t0, "baseline_rss_bytes": base, "frames": n}
+
+
+class _StageClock:
+    """Wall and CPU seconds (of this process, all its threads) spent inside chosen functions, by wrapping
+    them where they are looked up (the benchmark process only; nothing else changes):
+    ``wrap(owner, name, stage)``; ``clock[stage]`` → (wall, CPU)."""
+
+    def __init__(self):
+        self.seconds: dict = {}
+
+    def wrap(self, owner, name: str, stage: str, method: bool = False) -> None:
+        original = getattr(owner, name)
+        function = original.__func__ if method else original
+
+        def timed(*args, **kwargs):
+            t, c = time.perf_counter(), time.process_time()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                wall, cpu = self.seconds.get(stage, (0.0, 0.0))
+                self.seconds[stage] = (wall + time.perf_counter() - t, cpu + time.process_time() - c)
+        setattr(owner, name, classmethod(timed) if method else timed)
+
+    def __getitem__(self, stage: str) -> np.ndarray:
+        return np.array(self.seconds.get(stage, (0.0, 0.0)))
+
+
+def _now() -> np.ndarray:
+    """(wall, CPU of this process) in s."""
+    return np.array([time.perf_counter(), time.process_time()])
+
+
+def case_analyze(a: dict) -> dict:
+    """What ``ionscale analyze --no-structure --no-mesoscale [--workers 1]`` does, on the first
+    ``a["frames"]`` frames, timed by stage: the pass (into a cold cache in a temporary folder, as a first
+    ``ionscale analyze`` writes it), OnsagerAnalysis.run() on its store, and write_analysis (tables,
+    results.json, figures) into a temporary folder.
+
+    Stages: decode (the reader's ``next()``, serial pass only: in a parallel pass the workers decode),
+    unwrap (the rest of the pass: per-frame centres of mass and unwrapping, running sums), cache
+    (writing the store), correlations (every ``Correlations.from_store``: the FFTs of the whole run and
+    of its blocks), fits (the rest of ``run()``: windows, slopes, derived quantities), writing (tables
+    and results.json), figures (drawing and PNG)."""
+    import tempfile
+    import MDAnalysis as mda
+    import matplotlib.figure
+    from ionscale import output, store as store_module
+    from ionscale.report import figures as figure_module
+    from ionscale.system import Electrolyte
+    from ionscale.transport import onsager
+    clock = _StageClock()
+    clock.wrap(onsager.Correlations, "from_store", "correlations", method=True)
+    clock.wrap(store_module.TransportStore, "save", "cache")
+    for name in ("plot_correlations", "plot_onsager"):
+        clock.wrap(figure_module, name, "figures")
+    clock.wrap(matplotlib.figure.Figure, "savefig", "figures")
+    workers = a["n_workers"]
+    with tempfile.TemporaryDirectory(prefix="ionscale-bench-") as tmp:
+        t0, base = _start()
+        c0 = time.process_time()
+        u = mda.Universe(a["topology"], a["trajectory"])
+        es = Electrolyte.from_universe(u, **SELECTIONS)
+        if workers == 1:  # the reader is not sent to other processes: time its frames here
+            clock.wrap(u.trajectory, "next", "decode")
+        t1 = _now()
+        st = store_module.scan(es, stop=a["frames"], cache=Path(tmp) / "cache", n_workers=workers,
+                               backend="serial" if workers == 1 else "multiprocessing")
+        t2 = _now()
+        res = onsager.OnsagerAnalysis(es, temperature=TEMPERATURE_K, stores=[st]).run()
+        t3 = _now()
+        output.write_analysis(Path(tmp) / "out", [res])
+        t4 = _now()
+    t0 = np.array([t0, c0])
+    stages = {"setup": t1 - t0, "decode": clock["decode"], "cache": clock["cache"],
+              "unwrap": t2 - t1 - clock["decode"] - clock["cache"], "correlations": clock["correlations"],
+              "fits": t3 - t2 - clock["correlations"], "figures": clock["figures"],
+              "writing": t4 - t3 - clock["figures"]}
+    return {"wall_s": t4[0] - t0[0], "analysis_s": t3[0] - t0[0], "baseline_rss_bytes": base,
+            "frames": st.n_frames, "stages": {k: v.tolist() for k, v in stages.items()},
+            "positions_bytes": st.positions_nm.nbytes}
+
+
 CASES = {"bare": case_bare, "pass": case_pass, "ionscale": case_ionscale,
          "ionscale_parallel": lambda a: case_ionscale(dict(a, n_workers=0)), "einstein": case_einstein,
-         "kinisi": case_kinisi}
+         "kinisi": case_kinisi, "bare_limit": case_bare_limit, "analyze": case_analyze}
 
 
 def child_main(case: str, args_json: str) -> None:
@@ -468,7 +576,8 @@ def run_child(case: str, args: dict, timeout_s: float | None = None, memory_limi
         stdout, stderr = out.read().decode(errors="replace"), err.read().decode(errors="replace")
     # ru_maxrss: the child's own peak (its waited-for workers' peaks included, not their sum); the sampled
     # sum over the process tree catches parallel workers running side by side
-    result = {"case": case, "peak_rss_bytes": max(usage.ru_maxrss * 1024, seen), "process_s": elapsed, "ok": False}
+    result = {"case": case, "peak_rss_bytes": max(usage.ru_maxrss * 1024, seen), "peak_pss_bytes": seen,
+              "process_s": elapsed, "ok": False}
     found = [line for line in stdout.splitlines() if line.startswith("@@RESULT@@")]
     if found and proc.returncode == 0 and reason is None:
         result.update(json.loads(found[-1][len("@@RESULT@@"):]), ok=True)
@@ -530,6 +639,92 @@ def _merge(runs: list) -> dict:
                 all_cpu_s=[r["cpu_s"] for r in ok])
 
 
+SCALING_FRAMES = "2500,5000,10000,20000"
+#: stages of the --scaling table, in the order of the work
+STAGES = ("setup", "decode", "unwrap", "cache", "correlations", "fits", "writing", "figures")
+
+
+def run_scaling(opts) -> int:
+    """``--scaling``: bare read, serial and default ``ionscale analyze`` (transport only) on the first
+    2.5k, 5k, 10k and 20k frames of one trajectory of the full-size system; ratios, Pss, stages."""
+    lengths = sorted(int(v) for v in opts.scaling_frames.split(",") if v.strip())
+    print("ionscale transport benchmark — scaling with trajectory length")
+    print(_versions())
+    print(f"{os.cpu_count()} CPU(s), {platform.machine()}, {platform.platform()}; load average at start {_loadavg()}")
+    meta = ensure_data(opts.data, "scaling")
+    if lengths[-1] > meta["params"]["n_frames"]:
+        raise SystemExit(f"--scaling-frames goes up to {lengths[-1]} but the trajectory has "
+                         f"{meta['params']['n_frames']} frames")
+    c = meta["counts"]
+    print(f"system: {meta['n_atoms']} atoms = {c['cation']} cations + {c['anion']} anions (5 atoms) + "
+          f"{c['solvent']} solvent molecules (3 atoms); {meta['params']['n_frames']} frames "
+          f"({_fmt_bytes(meta['trajectory_bytes'])} XTC), of which the first N are used")
+    files = {"topology": meta["topology"], "trajectory": meta["trajectory"]}
+    _build_offsets(meta["topology"], meta["trajectory"])
+    from ionscale.store import auto_workers
+    from ionscale.unwrap import compiled_available
+    cases = {"bare": ("bare_limit", {}), "serial": ("analyze", {"n_workers": 1}),
+             "default": ("analyze", {"n_workers": 0})}
+    runs = {(n, case): [] for n in lengths for case in cases}
+    for rep in range(opts.repeat):
+        for n in lengths:
+            print(f"  run {rep + 1}/{opts.repeat}, {n} frames (load average {_loadavg()}) ...", flush=True)
+            for case, (child, extra) in cases.items():
+                runs[n, case].append(run_child(child, dict(files, frames=n, **extra)))
+    best = {key: _merge(r) for key, r in runs.items()}
+    failed = [f"{case} at {n} frames: {r.get('error')}" for (n, case), r in best.items() if not r.get("ok")]
+    if failed:
+        print("FAILED: " + "; ".join(failed))
+        return 1
+    print(f"\nResults (best of {opts.repeat}; load average at end {_loadavg()}; numba "
+          f"{'installed: compiled per-frame step' if compiled_available() else 'not installed: NumPy step'}; "
+          f"default = {auto_workers(lengths[-1], meta['n_atoms'])} worker processes on this machine)")
+    head = (f"{'frames':>6} {'bare [s]':>8} {'serial [s]':>10} {'× bare':>6} {'default [s]':>11} {'× bare':>6} "
+            f"{'CPU × bare':>10} {'Pss serial':>10} {'Pss default':>11} {'series':>8}  "
+            "run() alone × bare: serial, default")
+    print(head + "\n" + "-" * len(head))
+    ratios = {"serial": [], "default": []}
+    for n in lengths:
+        bare, ser, par = best[n, "bare"], best[n, "serial"], best[n, "default"]
+        for case, r in (("serial", ser), ("default", par)):
+            ratios[case].append(r["wall_s"] / bare["wall_s"])
+        print(f"{n:>6} {bare['wall_s']:>8.2f} {ser['wall_s']:>10.2f} {ratios['serial'][-1]:>6.2f} "
+              f"{par['wall_s']:>11.2f} {ratios['default'][-1]:>6.2f} {ser['cpu_s'] / bare['cpu_s']:>10.2f} "
+              f"{_fmt_bytes(ser['peak_pss_bytes']):>10} {_fmt_bytes(par['peak_pss_bytes']):>11} "
+              f"{_fmt_bytes(ser['positions_bytes']):>8}  "
+              f"{ser['analysis_s'] / bare['wall_s']:.2f}, {par['analysis_s'] / bare['wall_s']:.2f}")
+    print("-" * len(head))
+    print("wall time from building the Universe to the last file written (imports excluded), fresh process each;")
+    print("CPU × bare: the serial analysis's CPU time (all threads) over the bare read's; run() alone: without")
+    print("writing tables and figures (as the plain benchmark measures); Pss: peak proportional set size of the")
+    print("process and its workers (/proc/PID/smaps_rollup, sampled every 0.1 s); series: the unwrapped ion")
+    print("positions the store keeps (frames × ions × 3 float64)")
+    print("\nStages of the best run, wall/CPU s (CPU of the main process, all its threads): " + ", ".join(STAGES))
+    for case in ("serial", "default"):
+        for n in lengths:
+            st = best[n, case]["stages"]
+            print(f"  {case:<7} {n:>6}: " + "  ".join(f"{k} {st[k][0]:.2f}/{st[k][1]:.2f}" for k in STAGES
+                                                       if not (case == "default" and k == "decode")))
+    print("  (serial: unwrap = pass − decode − cache; default: the workers decode, unwrap = the whole pass "
+          "without the cache write, CPU of the workers not included)")
+    ok = True
+    for case in ("serial", "default"):
+        r = ratios[case]
+        flat = max(r) - min(r)
+        good = max(r) <= TARGET_RATIO and flat <= 0.2
+        ok &= good
+        print(f"Target {case}: ≤ {TARGET_RATIO} × bare at every length, flat within ±0.1: max {max(r):.2f}, "
+              f"spread {flat:.2f} → {'PASS' if good else 'FAIL'}")
+    if opts.json:
+        opts.json.write_text(json.dumps({"meta": meta, "runs": {f"{n}/{c}": r for (n, c), r in runs.items()}},
+                                        indent=1, default=str))
+    if not opts.keep_data:
+        import shutil
+        shutil.rmtree(Path(meta["trajectory"]).parent)
+        print(f"deleted {Path(meta['trajectory']).parent} (--keep-data keeps it)")
+    return 0 if ok else 1
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -548,6 +743,12 @@ def main(argv=None) -> int:
                     help="also run kinisi at full size with this many log-spaced lags (0: don't)")
     ap.add_argument("--json", type=Path, help="also write every measurement to this JSON file")
     ap.add_argument("--profile", action="store_true", help="profile one ionscale run (cProfile) and print the top")
+    ap.add_argument("--scaling", action="store_true",
+                    help="the analysis as `ionscale analyze` (transport only) runs it, serial and default, "
+                         "against the bare read at several trajectory lengths (--scaling-frames)")
+    ap.add_argument("--scaling-frames", default=SCALING_FRAMES, help="trajectory lengths of --scaling (frames)")
+    ap.add_argument("--keep-data", action="store_true",
+                    help="keep the --scaling trajectory (1.5 GB) instead of deleting it at the end")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--child-args", help=argparse.SUPPRESS)
     ap.add_argument("--child-profile", action="store_true", help=argparse.SUPPRESS)
@@ -566,6 +767,8 @@ def main(argv=None) -> int:
             child_main(opts.child, opts.child_args)
         return 0
 
+    if opts.scaling:
+        return run_scaling(opts)
     size = "quick" if opts.quick else "full"
     if opts.kinisi_frames is None:
         opts.kinisi_frames = "" if opts.quick else "250,500,1000"

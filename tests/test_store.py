@@ -261,3 +261,21 @@ def test_too_few_frames_and_missing_times_are_refused():
     lammps = Electrolyte.from_universe(htpmd_universe("9-0-246295613-0"), **LITFSI)
     with pytest.raises(IonscaleError, match="--timestep"):
         scan(lammps, cache=False)
+
+
+@pytest.mark.parametrize("damage", ["truncated", "empty"])
+def test_damaged_cache_is_recomputed(damage, tmp_path):
+    """The cache is written without waiting for the disk (durable=False): what a system crash can leave
+    (a cut or empty file under the final name) is detected, removed and recomputed."""
+    from synthetic import write
+    import MDAnalysis as mda
+    syn = build("walkers", n_pairs=10, n_frames=40, seed=6)
+    top, traj = write(syn.universe, tmp_path / "run")
+    es = Electrolyte.from_universe(mda.Universe(str(top), str(traj)), cation="type 1", anion="type 2")
+    first = scan(es)
+    (cached,) = (tmp_path / "run" / ".ionscale-cache").glob("*.npz")
+    data = cached.read_bytes()
+    cached.write_bytes(data[:len(data) // 2] if damage == "truncated" else b"")
+    again = scan(es)
+    assert np.array_equal(first.positions_nm, again.positions_nm)
+    assert np.array_equal(TransportStore.load(cached).positions_nm, first.positions_nm)  # rewritten whole

@@ -13,7 +13,8 @@ Atom displacements between consecutive frames are folded back by the minimum-ima
 which stays jump-free when the box fluctuates at constant pressure; it assumes no atom moves more than
 half a box length between stored frames. Each tracked point (molecule centre of mass, solvent and
 system barycentre) is a fixed linear combination of atoms, so the pass keeps one sparse weight matrix
-W and accumulates W·Δx. Molecules are made whole in the first frame only (minimum image about their
+W and accumulates W·Δx (:mod:`ionscale.unwrap`: one compiled loop over the atoms when numba is
+installed, NumPy otherwise, the same numbers either way). Molecules are made whole in the first frame only (minimum image about their
 first atom), which fixes absolute positions; displacements — all that transport uses — are exact
 whatever the first frame looks like.
 
@@ -55,6 +56,7 @@ import scipy.sparse as sp
 
 from .errors import IonscaleError
 from .system import Electrolyte
+from .unwrap import Unwrapper, use_compiled
 
 STORE_VERSION = 3  # 3: stores carry an integrity record (TransportStore.save)
 ANGSTROM_PER_NM = 10.0
@@ -129,18 +131,19 @@ class TransportStore:
         edges = np.r_[0, np.cumsum(self.counts)]
         return self.positions_nm[:, edges[k]:edges[k + 1]]
 
-    def save(self, path: Path) -> None:
+    def save(self, path: Path, durable: bool = True) -> None:
         """Write atomically (temporary file, then rename): an interrupted save leaves nothing behind.
 
         The file carries an integrity record (:data:`INTEGRITY_KEY`): every array's dtype, shape and
         CRC-32 of its bytes, checked by :meth:`load`, so a truncated, bit-flipped or emptied file is
-        detected instead of being read as results."""
+        detected instead of being read as results. ``durable=False`` skips waiting for the disk (for a
+        cache: see :func:`atomic_write`)."""
         arrays = {k: v for k, v in self.__dict__.items() if v is not None and k != "extras"}
         arrays.update({f"extra:{k}": v for k, v in self.extras.items()})
         arrays = {k: np.asarray(v, order="C") for k, v in arrays.items()}  # (ascontiguousarray makes 0-d 1-d)
         record = {"version": STORE_VERSION, "arrays": {k: _array_record(v) for k, v in arrays.items()}}
         arrays[INTEGRITY_KEY] = np.frombuffer(json.dumps(record, sort_keys=True).encode(), dtype=np.uint8)
-        atomic_write(Path(path), lambda f: np.savez(f, **arrays), binary=True)
+        atomic_write(Path(path), lambda f: np.savez(f, **arrays), binary=True, durable=durable)
 
     @classmethod
     def load(cls, path: Path) -> "TransportStore":
@@ -194,15 +197,21 @@ def _check_integrity(path, arrays: dict) -> None:
             raise DamagedStoreError(f"{path}: array {name!r} does not match its checksum (the file was altered)")
 
 
-def atomic_write(path: Path, write: Callable, binary: bool = False) -> None:
-    """Call ``write(file)`` on a temporary file beside ``path``, then rename it onto ``path``."""
+def atomic_write(path: Path, write: Callable, binary: bool = False, durable: bool = True) -> None:
+    """Call ``write(file)`` on a temporary file beside ``path``, then rename it onto ``path``.
+
+    ``durable``: wait until the data are on disk before the rename, so that even a system crash leaves
+    the old file or the new one. The pass's cache does without (``durable=False``): other processes
+    still see the whole file or none, and a cache damaged by a system crash is detected and recomputed;
+    waiting for the disk cost the pass of a 20,000-frame trajectory a third of its reading time."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb" if binary else "w") as f:
             write(f)
             f.flush()
-            os.fsync(f.fileno())  # on disk before the rename: a crash leaves the old file or the new one
+            if durable:
+                os.fsync(f.fileno())  # on disk before the rename: a crash leaves the old file or the new one
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -368,22 +377,6 @@ def _shared_file(n_bytes: int) -> str | None:
     return None
 
 
-class _PointWeights:
-    """W split for speed: the sparse ion rows as CSR, the two dense rows (solvent centre, barycentre)
-    as dense vectors, each applied to Δx by one BLAS matrix–vector product (a (2, n_atoms) × (n_atoms, 3)
-    matrix product is several times slower than two of them: BLAS is not tuned for such thin shapes)."""
-
-    def __init__(self, weights: sp.csr_matrix):
-        self.ions = weights[:-2].tocsr()
-        self.solvent, self.barycentre = weights[-2:].toarray()
-
-    def apply(self, delta: np.ndarray, out: np.ndarray) -> None:
-        """out (n_points, 3) = W · delta (n_atoms, 3)."""
-        out[:-2] = self.ions @ delta
-        np.matmul(self.solvent, delta, out=out[-2])
-        np.matmul(self.barycentre, delta, out=out[-1])
-
-
 def _timesteps(traj, frames: np.ndarray, current: int | None):
     """Each frame's timestep in turn, ``current`` being the frame the reader is on (or None): consecutive
     frames are read on sequentially (a seek per frame costs about a tenth of an XTC frame's decoding),
@@ -412,41 +405,46 @@ def _scan_chunk(universe, weights: sp.csr_matrix, first_atom: np.ndarray, frames
     increments = None
     if transport:
         increments = shared.rows(n) if shared is not None else _anonymous_array((n, weights.shape[0], 3))
-    time_ps, volume_nm3, box_nm = np.empty(n), np.empty(n), np.empty((n, 6))
+    time_ps, box_nm = np.empty(n), np.empty((n, 6))
     collected = {c.name: [] for c in collectors}
     if transport:
-        point_weights = _PointWeights(weights)
-        # float64 buffers (n_atoms, 3) reused every frame: this frame, the previous one, their difference
-        n_atoms = weights.shape[1]
-        x, last, delta = np.empty((n_atoms, 3)), np.empty((n_atoms, 3)), np.empty((n_atoms, 3))
+        unwrapper = Unwrapper(weights, compiled=use_compiled(n, weights.shape[1]))
         have_last = previous is not None
         if have_last:
-            np.copyto(last, traj[previous].positions)
+            unwrapper.start(traj[previous].positions)
     else:
         previous = None  # no frame to continue from: the reader starts at the chunk's first frame
     for k, ts in enumerate(_timesteps(traj, frames, previous)):
         dims = ts.dimensions
-        if dims is None or not np.all(dims[:3] > 0):
+        if dims is None or not (dims[0] > 0 and dims[1] > 0 and dims[2] > 0):
             raise IonscaleError(f"frame {ts.frame} has no periodic box; transport needs one (set "
                                 "universe.dimensions or use a trajectory that stores the box)")
         if transport:
-            np.copyto(x, ts.positions)
             if not have_last:
-                point_weights.apply(_whole_molecules(ts.positions, dims, first_atom), increments[k])
+                unwrapper.first(_whole_molecules(ts.positions, dims, first_atom), ts.positions, increments[k])
+                have_last = True
             else:
-                np.subtract(x, last, out=delta)
-                point_weights.apply(minimum_image(delta, dims), increments[k])
-            x, last = last, x
-            have_last = True
+                lengths = dims[:3].astype(np.float64) if is_orthorhombic(dims[3:]) else None
+                unwrapper.step(ts.positions, lengths, lambda delta: minimum_image(delta, dims), increments[k])
         for c in collectors:
             collected[c.name].append(c.collect(ts))
         time_ps[k] = ts.time
-        volume_nm3[k] = ts.volume / ANGSTROM_PER_NM ** 3
-        box_nm[k] = dims
-        box_nm[k, :3] /= ANGSTROM_PER_NM
+        box_nm[k] = dims  # in Å until the volumes are taken
         if progress is not None:
             progress(k + 1, total or n)
+    volume_nm3 = _box_volumes(box_nm) / ANGSTROM_PER_NM ** 3
+    box_nm[:, :3] /= ANGSTROM_PER_NM
     return _Chunk(time_ps, volume_nm3, box_nm, None if shared is not None else increments, collected)
+
+
+def _box_volumes(box: np.ndarray) -> np.ndarray:
+    """Volumes of boxes (n, 6) [a, b, c in Å, α, β, γ in degrees] in Å³: ``Timestep.volume`` of each,
+    with the orthorhombic ones (a·b·c in float64, as MDAnalysis computes them) done at once."""
+    volume = box[:, 0] * box[:, 1] * box[:, 2]
+    from MDAnalysis.lib.mdamath import box_volume
+    for k in np.flatnonzero((box[:, 3:] != 90.0).any(axis=1)):
+        volume[k] = box_volume(box[k])
+    return volume
 
 
 def _points_nm(increments: np.ndarray) -> np.ndarray:
@@ -585,7 +583,7 @@ def scan(electrolyte: Electrolyte, *, start: int | None = None, stop: int | None
     )
     if cache_file is not None:
         try:
-            store.save(cache_file)
+            store.save(cache_file, durable=False)
         except OSError as err:
             warnings.warn(f"could not write the cache {cache_file}: {err}")
     return store
