@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import shlex
 import sys
+import tomllib
 from pathlib import Path
 
 import numpy as np
@@ -133,13 +134,20 @@ def test_readme_shell_examples_name_real_commands_and_options():
     cli = typer.main.get_command(app)
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     commands = shell_commands()
-    assert {c[0] for c in commands} == {"make", "ionscale"}
+    assert {c[0] for c in commands} == {"make", "ionscale", "pip"}
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["optional-dependencies"]
     for words in commands:
         if words[0] == "make":
             assert re.search(rf"^{words[1]}:", makefile, re.M), f"README: no make target {words[1]!r}"
             continue
+        if words[0] == "pip":  # only extras of ionscale itself are installed this way
+            (extra,) = re.fullmatch(r"""["']?ionscale\[(\w+)\]["']?""", words[2]).groups()
+            assert words[1] == "install" and extra in extras, f"README: no extra ionscale[{extra}]"
+            continue
         command = cli.commands.get(words[1])
         assert command is not None, f"README: no command `ionscale {words[1]}`"
+        while hasattr(command, "commands") and len(words) > 2 and words[2] in command.commands:  # sub-commands
+            command, words = command.commands[words[2]], words[1:]
         options = {o for p in command.params for o in p.opts + p.secondary_opts}
         unknown = [w.split("=")[0] for w in words[2:] if w.startswith("--") and w.split("=")[0] not in options]
         assert not unknown, f"README: `ionscale {words[1]}` has no option(s) {unknown}"

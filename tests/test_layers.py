@@ -23,9 +23,10 @@ PACKAGE = SRC / "ionscale"
 #: lowest first; a room may import the rooms of strictly lower layers only (peers do not import each other)
 LAYERS = [
     {"errors"},                                            # the one exception type and its helpers
-    {"system", "io"},                                      # the Electrolyte; opening trajectories
+    {"system", "io", "unwrap"},                            # the Electrolyte; opening trajectories; per-frame step
     {"store"},                                             # frame store, single pass, cache, atomic_write
     {"transport", "structure", "mesoscale", "simulate"},   # the analyses (kernels, results), the simulator
+    {"continuum"},                                         # TDF, Newman set, PyBaMM: built on the analyses
     {"output"},                                            # writing any result: results.json, CSVs, figures
     {"pipeline"},                                          # one trajectory -> every analysis
     {"study", "report"},                                   # many state points on Dask; figures & HTML from files

@@ -116,7 +116,8 @@ def test_stronger_association_binds_more_cations(tiny, tmp_path):
 
 
 def _analysis(output, fit=None, n_blocks=5):
-    es = Electrolyte.from_universe(output.universe(), cation="resname CAT", anion="resname ANI")
+    es = Electrolyte.from_universe(output.universe(), cation="resname CAT", anion="resname ANI",
+                                   implicit_solvent=True)
     return OnsagerAnalysis(es, temperature=output.config.temperature, fit=fit, n_blocks=n_blocks, cache=False).run()
 
 

@@ -47,33 +47,10 @@ Every function takes SI units: L in mol² J⁻¹ m⁻¹ s⁻¹, c in mol/m³, T 
 
 from __future__ import annotations
 
-import numpy as np
 from scipy.constants import R as GAS_CONSTANT  # J mol⁻¹ K⁻¹
 
-from ..errors import IonscaleError
 from ..transport import quantities as q
-from ..transport.quantities import FARADAY
-
-
-def _binary(L, z, c) -> tuple:
-    L, z, c = (np.asarray(x, dtype=float) for x in (L, z, c))
-    if L.shape != (2, 2) or z.shape != (2,) or c.shape != (2,):
-        raise IonscaleError("the Newman set is defined for a binary salt: one cation and one anion species "
-                            f"(got an Onsager matrix of shape {L.shape})")
-    if not (z[0] > 0 > z[1]):
-        raise IonscaleError(f"the Newman set needs the cation first (z_+ > 0 > z_-); got valences {z.tolist()}")
-    return L, z, c
-
-
-def ideal_salt_diffusion(L, z, c, temperature: float) -> float:
-    """D_id = R T |z_+ z_−| (1/c_+ + 1/c_−) det L / zᵀLz in m²/s: the Fickian salt diffusion coefficient
-    of the solvent frame divided by the thermodynamic factor (module docstring).
-
-    L : (2, 2) solvent-frame Onsager matrix, mol² J⁻¹ m⁻¹ s⁻¹, cation first; z : (2,) valences;
-    c : (2,) ion concentrations in mol/m³; temperature in K.
-    """
-    L, z, c = _binary(L, z, c)
-    return GAS_CONSTANT * temperature * abs(z[0] * z[1]) * (1 / c[0] + 1 / c[1]) * np.linalg.det(L) / (z @ L @ z)
+from ..transport.quantities import FARADAY, binary_salt, ideal_salt_diffusion
 
 
 def salt_diffusion(L, z, c, temperature: float, tdf: float) -> float:
@@ -97,7 +74,7 @@ def newman_set(L, z, c, temperature: float, tdf: float) -> dict:
     dict with ``conductivity`` (S/m), ``t_plus`` (1), ``salt_diffusion`` (m²/s),
     ``ideal_salt_diffusion`` (m²/s, D / TDF), ``rho_plus`` (1) and ``thermodynamic_factor`` (1).
     """
-    L, z, c = _binary(L, z, c)
+    L, z, c = binary_salt(L, z, c)
     d_id = ideal_salt_diffusion(L, z, c, temperature)
     return {"conductivity": q.conductivity(L, z), "t_plus": q.transference_numbers(L, z)[0],
             "salt_diffusion": tdf * d_id, "ideal_salt_diffusion": d_id, "rho_plus": q.current_fraction(L, z, 0),

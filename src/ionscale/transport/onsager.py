@@ -68,7 +68,6 @@ from scipy import constants
 from ..errors import IonscaleError
 from ..store import TransportStore, scan
 from ..system import Electrolyte
-from ..continuum.newman import ideal_salt_diffusion
 from . import quantities as q
 from .correlate import collective_msd_matrix, self_msd
 from .frames import FRAMES, shift_collective, shift_self
@@ -465,7 +464,7 @@ def _derived(L: np.ndarray, D: np.ndarray, frame: str, system: _SystemConstants)
         ("t_plus_pfg", frame): q.pfg_transference(c, z, D)[0],
         ("conductivity_ne", frame): kappa_ne,
         ("ionicity", frame): kappa / kappa_ne,
-        **({("ideal_salt_diffusion", frame): ideal_salt_diffusion(L, z, c, system.temperature)}
+        **({("ideal_salt_diffusion", frame): q.ideal_salt_diffusion(L, z, c, system.temperature)}
            if frame == "solvent" and len(z) == 2 and z[0] > 0 > z[1] else {}),   # Newman's D: solvent frame
     }
 

@@ -19,6 +19,8 @@ import numpy as np
 from scipy.constants import R as GAS_CONSTANT  # J mol^-1 K^-1
 from scipy.constants import physical_constants
 
+from ..errors import IonscaleError
+
 FARADAY = physical_constants["Faraday constant"][0]  # C mol^-1
 
 
@@ -148,3 +150,25 @@ def pfg_transference(c, z, D):
     c, z, D = (np.asarray(x, dtype=float) for x in (c, z, D))
     weight = c * z**2 * D
     return weight / weight.sum()
+
+
+def binary_salt(L, z, c) -> tuple:
+    """(L, z, c) as float arrays, checked to be one cation and one anion species, cation first."""
+    L, z, c = (np.asarray(x, dtype=float) for x in (L, z, c))
+    if L.shape != (2, 2) or z.shape != (2,) or c.shape != (2,):
+        raise IonscaleError("the Newman set is defined for a binary salt: one cation and one anion species "
+                            f"(got an Onsager matrix of shape {L.shape})")
+    if not (z[0] > 0 > z[1]):
+        raise IonscaleError(f"the Newman set needs the cation first (z_+ > 0 > z_-); got valences {z.tolist()}")
+    return L, z, c
+
+
+def ideal_salt_diffusion(L, z, c, temperature: float) -> float:
+    """D_id = R T |z_+ z_−| (1/c_+ + 1/c_−) det L / zᵀLz in m²/s: the Fickian salt diffusion coefficient
+    of the solvent frame divided by the thermodynamic factor (:mod:`ionscale.continuum.newman`).
+
+    L : (2, 2) solvent-frame Onsager matrix, mol² J⁻¹ m⁻¹ s⁻¹, cation first; z : (2,) valences;
+    c : (2,) ion concentrations in mol/m³; temperature in K.
+    """
+    L, z, c = binary_salt(L, z, c)
+    return GAS_CONSTANT * temperature * abs(z[0] * z[1]) * (1 / c[0] + 1 / c[1]) * np.linalg.det(L) / (z @ L @ z)
