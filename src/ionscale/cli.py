@@ -410,12 +410,15 @@ def export_pybamm_command(
     base: str = typer.Option("Chen2020", help="PyBaMM parameter set to start from (Xu2019: lithium-metal half cell)."),
     out: Optional[Path] = typer.Option(None, help="Module to write (default STUDY_DIR/pybamm_parameters.py; "
                                                   "a .json with the same data is written beside it)."),
+    points: List[str] = typer.Option([], help="Export only the state points whose label matches this glob "
+                                              "pattern (e.g. 'strong*'); repeatable. Default: all, which must "
+                                              "have different concentrations."),
 ):
     """Write a PyBaMM parameter module: κ, D, t+ and TDF of the study as functions of c_e on a base set."""
     from .continuum.pybamm_export import export_pybamm
 
     def body():
-        module, data = export_pybamm(study_dir, out, base)
+        module, data = export_pybamm(study_dir, out, base, points)
         console.print(f"wrote {module} and {data} (base set {base}; read the caveats in the module's docstring)")
     run_safely(body)
 

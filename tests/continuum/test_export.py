@@ -67,3 +67,17 @@ def test_export_refuses_bad_input(study, tmp_path):
     assert not (tmp_path / "x.py").exists()
     not_study = runner.invoke(app, ["export", "pybamm", str(tmp_path)])
     assert not_study.exit_code == 2 and "not a finished study folder" in " ".join(not_study.output.split())
+
+
+def test_export_of_selected_state_points(study, tmp_path):
+    """--points takes one series of a study (here: the state point 'high' alone, constant in c_e)."""
+    out = tmp_path / "high.py"
+    result = runner.invoke(app, ["export", "pybamm", str(study), "--points", "hi*", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    data = json.loads(out.with_suffix(".json").read_text())
+    hi, c_hi = study_value(study, "high", "conductivity", "solvent")
+    assert data["c_e_mol_m3"] == [pytest.approx(1000 * c_hi)]
+    assert data["parameters"]["Electrolyte conductivity [S.m-1]"]["values"] == [pytest.approx(0.1 * hi)]
+    none = runner.invoke(app, ["export", "pybamm", str(study), "--points", "x*", "--out", str(tmp_path / "n.py")])
+    assert none.exit_code == 2 and "no state point matches x*; the study has 'low', 'high'" in " ".join(
+        none.output.split())

@@ -20,10 +20,12 @@ not propagated). The JSON holds the same table with units and the caveats.
 from __future__ import annotations
 
 import datetime
+import fnmatch
 import importlib.metadata
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -55,16 +57,22 @@ class ElectrolyteTable:
     methods: dict
 
     @classmethod
-    def from_study(cls, study_dir: str | Path) -> "ElectrolyteTable":
-        """From a study folder's ``study.csv`` and ``study.json``."""
+    def from_study(cls, study_dir: str | Path, select: Sequence[str] = ()) -> "ElectrolyteTable":
+        """From a study folder's ``study.csv`` and ``study.json``; ``select``: glob patterns of the state
+        point labels to take (default all), e.g. ``["strong*"]`` for one series of a two-series study."""
         folder = Path(study_dir)
         try:
             table = pd.read_csv(folder / "study.csv", keep_default_na=False, na_values=[""])
             study = json.loads((folder / "study.json").read_text())
         except (OSError, ValueError) as err:
             raise IonscaleError(f"{folder} is not a finished study folder (study.csv and study.json): {err}") from None
-        return cls.from_table(table, study["state_points"], study.get("name", folder.name),
-                              float(study["temperature_K"]))
+        points = study["state_points"]
+        if select:
+            points = [p for p in points if any(fnmatch.fnmatchcase(p["label"], pattern) for pattern in select)]
+            if not points:
+                raise IonscaleError(f"no state point matches {', '.join(select)}; the study has "
+                                    f"{', '.join(repr(p['label']) for p in study['state_points'])}")
+        return cls.from_table(table, points, study.get("name", folder.name), float(study["temperature_K"]))
 
     @classmethod
     def from_table(cls, table: pd.DataFrame, points: list, name: str, temperature_K: float) -> "ElectrolyteTable":
@@ -93,7 +101,10 @@ class ElectrolyteTable:
             values[parameter], stderr[parameter], methods[parameter] = np.array(v), np.array(s), sorted(set(m))
         c = np.array([p["concentration_mol_L"] for p in points]) * 1000.0
         if len(np.unique(c)) != len(c):
-            raise IonscaleError("two state points share a concentration: one table against c_e cannot hold both")
+            listed = ", ".join(f"{p['label']!r} ({p['concentration_mol_L']:g} mol/L)" for p in points)
+            raise IonscaleError(f"state points share a concentration, so one table against c_e cannot hold them: "
+                                f"{listed}. Export one series at a time: select its state points by label "
+                                "(--points 'PATTERN', repeatable; select=[...] in Python)")
         return cls(name, float(temperature_K), valences, c, values, stderr, methods)
 
     def caveats(self, base: str) -> list:
@@ -196,12 +207,14 @@ def module_text(table: ElectrolyteTable, base: str, study: str) -> str:
         c=[float(x) for x in table.concentration_mol_m3], data=fmt(table.values), stderr=fmt(table.stderr))
 
 
-def export_pybamm(study_dir: str | Path, out: str | Path | None = None, base: str = "Chen2020") -> tuple[Path, Path]:
+def export_pybamm(study_dir: str | Path, out: str | Path | None = None, base: str = "Chen2020",
+                  select: Sequence[str] = ()) -> tuple[Path, Path]:
     """Write ``pybamm_parameters.py`` (or ``out``) and the same data as ``.json`` beside it; returns both paths.
+    ``select``: glob patterns of the state point labels to export (default all; :meth:`ElectrolyteTable.from_study`).
 
     With PyBaMM installed the base set is checked and the written module is loaded and run once
     (``parameter_values()``), so a file that does not work is never left behind."""
-    table = ElectrolyteTable.from_study(study_dir)
+    table = ElectrolyteTable.from_study(study_dir, select)
     out = Path(out) if out is not None else Path(study_dir) / "pybamm_parameters.py"
     if out.suffix != ".py":
         raise IonscaleError(f"the PyBaMM parameter module must be a .py file, got {out}")
