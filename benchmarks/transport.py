@@ -466,7 +466,7 @@ def case_analyze(a: dict) -> dict:
     import MDAnalysis as mda
     import matplotlib.figure
     from ionscale import output, store as store_module
-    from ionscale.report import figures as figure_module
+    from ionscale.transport import figures as figure_module
     from ionscale.system import Electrolyte
     from ionscale.transport import onsager
     clock = _StageClock()

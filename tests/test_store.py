@@ -10,7 +10,8 @@ from synthetic import BOX_A, build
 
 from ionscale import Electrolyte, IonscaleError
 from ionscale import store as store_module
-from ionscale.store import TransportStore, atomic_write, scan
+from ionscale.core.files import atomic_write
+from ionscale.store import TransportStore, scan
 
 CM2_S_PER_NM2_PS = 1e-14 / 1e-12
 

@@ -9,7 +9,8 @@ from .errors import IonscaleError
 from .io import open_universe
 from .system import Electrolyte, Species, list_species
 from .transport.onsager import OnsagerAnalysis
-from .transport.result import Estimate, OnsagerResult
+from .core.table import Estimate
+from .transport.result import OnsagerResult
 
 __version__ = "0.1.0"
 __all__ = ["Electrolyte", "Species", "list_species", "OnsagerAnalysis", "OnsagerResult", "Estimate",

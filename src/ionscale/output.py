@@ -21,8 +21,9 @@ from typing import Sequence
 
 import pandas as pd
 
-from .store import atomic_write
-from .transport.result import COLUMNS, _finite
+from .core.files import atomic_write
+from .core.files import strict_json
+from .core.table import COLUMNS
 
 
 def write_analysis(folder: str | Path, results: Sequence, figures: bool = True) -> list[Path]:
@@ -32,7 +33,7 @@ def write_analysis(folder: str | Path, results: Sequence, figures: bool = True) 
     document = {"quantities": [r._asdict() for r in rows]}
     for res in results:
         document[res.section] = res.to_dict()
-    files = {"results.json": lambda f: json.dump(_finite(document), f, indent=1),
+    files = {"results.json": lambda f: json.dump(strict_json(document), f, indent=1),
              "quantities.csv": lambda f: pd.DataFrame(rows, columns=COLUMNS).to_csv(f, index=False)}
     for res in results:
         for name, table in res.tables().items():

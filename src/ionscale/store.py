@@ -54,6 +54,7 @@ from typing import Callable, Optional, Protocol, Sequence
 import numpy as np
 import scipy.sparse as sp
 
+from .core.files import atomic_write
 from .errors import IonscaleError
 from .system import Electrolyte
 from .unwrap import Unwrapper, use_compiled
@@ -195,27 +196,6 @@ def _check_integrity(path, arrays: dict) -> None:
     for name, array in arrays.items():
         if _array_record(np.asarray(array, order="C")) != expected[name]:
             raise DamagedStoreError(f"{path}: array {name!r} does not match its checksum (the file was altered)")
-
-
-def atomic_write(path: Path, write: Callable, binary: bool = False, durable: bool = True) -> None:
-    """Call ``write(file)`` on a temporary file beside ``path``, then rename it onto ``path``.
-
-    ``durable``: wait until the data are on disk before the rename, so that even a system crash leaves
-    the old file or the new one. The pass's cache does without (``durable=False``): other processes
-    still see the whole file or none, and a cache damaged by a system crash is detected and recomputed;
-    waiting for the disk cost the pass of a 20,000-frame trajectory a third of its reading time."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb" if binary else "w") as f:
-            write(f)
-            f.flush()
-            if durable:
-                os.fsync(f.fileno())  # on disk before the rename: a crash leaves the old file or the new one
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 # -- the weights of tracked points -----------------------------------------------------------------

@@ -14,7 +14,7 @@ from ionscale.mesoscale.decay_fit import DecayFit
 from ionscale.mesoscale.figures import plot_charge_correlation
 from ionscale.store import scan
 from ionscale.transport.quantities import nernst_einstein_conductivity
-from ionscale.transport.result import COLUMNS
+from ionscale.core.table import COLUMNS
 
 N_PAIRS, N_FRAMES, T = 20, 40, 300.0
 

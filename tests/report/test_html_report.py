@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from ionscale.report.html import render_report, report_command, write_report
 from ionscale.report.study_figures import FIGURE_NAMES, load_study, make_study_figures, select
-from ionscale.transport.result import format_value
+from ionscale.core.table import format_value
 
 CHROMIUM = Path("/usr/bin/chromium")
 IMG_SRC = re.compile(r'<img\b[^>]*\bsrc="([^"]*)"')

@@ -9,7 +9,7 @@ from structure_data import hand_built_electrolyte, hand_built_universe
 from ionscale.store import scan
 from ionscale.structure import StructureAnalysis
 from ionscale.structure.contacts import Contacts
-from ionscale.transport.result import COLUMNS
+from ionscale.core.table import COLUMNS
 
 
 @pytest.fixture

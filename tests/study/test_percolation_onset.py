@@ -9,7 +9,7 @@ import pytest
 from ionscale.study import StudySpec, study_percolation_onset, study_summary
 from ionscale.study.aggregate import percolation_onset_of, percolation_onset_rows, write_study
 from ionscale.study.runner import Outcome
-from ionscale.transport.result import COLUMNS
+from ionscale.core.table import COLUMNS
 
 #: (label, c in mol/L, percolating fraction ± stderr), unsorted on purpose
 POINTS = [("c2", 2.0, 1.0, 0.0), ("c05", 0.5, 0.0, 0.0), ("c15", 1.5, 0.7, 0.1), ("c1", 1.0, 0.1, 0.05)]

@@ -1,6 +1,6 @@
 import numpy as np
 
-from ionscale.transport.result import Estimate
+from ionscale.core.table import Estimate
 
 
 def test_scalar_vector_and_matrix_estimates_print():

@@ -1,6 +1,5 @@
 """Onsager analysis on analytic trajectories with known answers (SPEC §8 items 2, 3, 5, 6)."""
 
-import warnings
 
 import MDAnalysis as mda
 import numpy as np

@@ -10,7 +10,7 @@ from synthetic import build
 from ionscale.errors import IonscaleError
 from ionscale.store import scan
 from ionscale.transport.onsager import OnsagerAnalysis
-from ionscale.transport.result import format_value
+from ionscale.core.table import format_value
 from ionscale.system import Electrolyte
 
 

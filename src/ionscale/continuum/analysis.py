@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ..mesoscale.box import box_of
-from ..transport.result import COLUMNS, Row, pair_labels
+from ..core.table import COLUMNS, Row, pair_labels
 from .given import GivenTDF
 from .kirkwood_buff import kirkwood_buff_tdf
 
@@ -46,7 +46,7 @@ class ContinuumResult:
 
     def summary(self) -> pd.DataFrame:
         """The TDF and D (and the KB integrals), formatted 'value ± stderr'."""
-        from ..transport.result import summary_frame
+        from ..core.table import summary_frame
         return summary_frame(self.rows, self.SUMMARY)
 
     def to_rows(self) -> list:

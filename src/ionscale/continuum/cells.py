@@ -303,7 +303,7 @@ def bruce_vincent_summary(study_dir) -> str:
 
     import pandas as pd
 
-    from ..transport.result import format_value
+    from ..core.table import format_value
     folder = Path(study_dir)
     try:
         require_pybamm()

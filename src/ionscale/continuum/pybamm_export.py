@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import IonscaleError
-from ..store import atomic_write
+from ..core.files import atomic_write
 
 #: (PyBaMM parameter, study quantity, frame, factor from the study unit to SI, SI unit, study unit)
 PARAMETERS = (

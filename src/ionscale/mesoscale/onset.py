@@ -57,7 +57,7 @@ def percolation_onset_of(table: pd.DataFrame, threshold: float = PERCOLATION_THR
 
 def _onset_text(record: dict, fraction: dict) -> str:
     """The onset in one sentence, with the fractions (± standard error) of the bracketing state points."""
-    from ..transport.result import format_value
+    from ..core.table import format_value
 
     def at(c):
         return f"{c:.3g} mol/L (fraction {format_value(*fraction[c])})"

@@ -33,7 +33,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..transport.result import COLUMNS, Estimate, Row
+from ..core.table import COLUMNS, Estimate, Row
 from .clusters import Clusters
 from .decay_fit import DecayFit
 
@@ -157,7 +157,7 @@ class MesoscaleResult(_Rows):
 
     def summary(self) -> pd.DataFrame:
         """The headline numbers, formatted 'value ± stderr', for a terminal or a notebook."""
-        from ..transport.result import summary_frame
+        from ..core.table import summary_frame
         return summary_frame(self.rows, self.SUMMARY)
 
     @property

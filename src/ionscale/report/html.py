@@ -37,8 +37,8 @@ import typer
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from ..errors import IonscaleError
-from ..store import atomic_write
-from ..transport.result import format_value
+from ..core.files import atomic_write
+from ..core.table import format_value
 from .study_figures import (
     DIFFUSION_FRAMES,
     TRANSFERENCE_FRAMES,

@@ -86,7 +86,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from ..errors import IonscaleError  # noqa: E402
-from ..store import atomic_write  # noqa: E402
+from ..core.files import atomic_write  # noqa: E402
 
 log = logging.getLogger("ionscale.report")
 

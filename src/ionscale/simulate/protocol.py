@@ -39,7 +39,7 @@ import numpy as np
 import openmm
 
 from ..errors import IonscaleError
-from ..store import atomic_write
+from ..core.files import atomic_write
 from .config import SimulationConfig
 from .dcd import Trajectory
 from .mapping import describe_mapping, mapping_record, time_scale

@@ -46,7 +46,7 @@ import numpy as np
 from ..errors import IonscaleError
 from ..store import scan
 from ..system import Electrolyte
-from ..transport.result import Row
+from ..core.table import Row
 from .contacts import ContactCollector, Contacts
 from .missed import missed_contacts
 from .geometry import MolecularDipoles, four_donor_shells, shell_dipoles, tetrahedral_order

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..transport.result import COLUMNS, Estimate, Row
+from ..core.table import COLUMNS, Estimate, Row
 from .rdf import RDF
 from .residence import KWW
 
@@ -146,7 +146,7 @@ class StructureResult:
 
     def summary(self) -> pd.DataFrame:
         """The headline numbers, formatted 'value ± stderr', for a terminal or a notebook."""
-        from ..transport.result import summary_frame
+        from ..core.table import summary_frame
         return summary_frame([r for r in self.rows if "intermittent" not in r.method], self.SUMMARY)
 
     # -- the analysis-folder protocol of :mod:`ionscale.output` ----------------------------------

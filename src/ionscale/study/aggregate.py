@@ -33,7 +33,7 @@ import pandas as pd
 from ..mesoscale.onset import PERCOLATION_THRESHOLD, percolation_onset_of
 from ..output import write_analysis
 from ..pipeline import analyse
-from ..store import atomic_write
+from ..core.files import atomic_write
 from .runner import POINTS_FOLDER, Outcome, ReplicaJob, electrolyte_of, write_json
 from .spec import StatePointSpec, StudySpec
 
@@ -146,7 +146,7 @@ def study_summary(out: Path) -> pd.DataFrame:
     """One line per state point: concentration and the headline transport numbers with errors, and the
     fraction of frames with a percolating cluster when the cluster analysis ran (the onset:
     :func:`study_percolation_onset`)."""
-    from ..transport.result import format_value
+    from ..core.table import format_value
     study = pd.read_csv(Path(out) / "study.csv", keep_default_na=False, na_values=[""])
     main = study[~study.method.isin(["replica-mean L", "window", "self MSD", "collective"])
                  & ~study.method.astype(str).str.startswith("window spread")]

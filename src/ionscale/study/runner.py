@@ -28,7 +28,8 @@ from typing import Callable, Optional
 from ..errors import IonscaleError
 from ..io import open_universe
 from ..pipeline import Options, collectors, structure_analyses
-from ..store import atomic_write, scan
+from ..core.files import atomic_write
+from ..store import scan
 from ..system import Electrolyte
 from .spec import ReplicaSpec, SpeciesSpec, StatePointSpec, StudySpec
 

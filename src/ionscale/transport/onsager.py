@@ -71,7 +71,8 @@ from ..system import Electrolyte
 from . import quantities as q
 from .correlate import collective_msd_matrix, self_msd
 from .frames import FRAMES, shift_collective, shift_self
-from .result import UNITS, OnsagerResult, Row, pair_labels
+from ..core.table import Row, pair_labels
+from .result import UNITS, OnsagerResult
 from .window import (MIN_WINDOW_LAGS, FitWindow, _inside as _inside_window, diffusive_windows, find_window,
                      holds_window, log_spaced_lags, ols_slope, window_exponent)
 

@@ -12,16 +12,15 @@ columns as ``quantities.csv``. Attribute access gives the common ones by frame::
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
+from ..core.files import strict_json
+from ..core.table import COLUMNS, Estimate, Row, format_value, is_spread, pair_labels, summary_frame
 
-COLUMNS = ["quantity", "frame", "species", "value", "stderr", "unit", "method"]
 
 #: quantity → (unit, factor from SI, shape kind)
 UNITS = {
@@ -44,67 +43,6 @@ UNITS = {
 }
 #: every quantity a transport analysis reports
 QUANTITIES = set(UNITS) | {"fit_start", "fit_end", "gamma"}
-
-
-class Row(NamedTuple):
-    quantity: str
-    frame: str
-    species: str
-    value: float
-    stderr: float
-    unit: str
-    method: str
-
-
-class Estimate(NamedTuple):
-    """A value with its standard error (NaN when none), unit and error method."""
-
-    value: float | np.ndarray
-    stderr: float | np.ndarray
-    unit: str
-    method: str
-
-    def __str__(self) -> str:
-        if np.ndim(self.value):  # a vector or matrix (``res.D[frame]``, ``res.L[frame]``): element by element
-            cells = np.vectorize(format_value, otypes=[object])(self.value, self.stderr)
-            return f"{np.array2string(cells, separator=', ', formatter={'all': str})} {self.unit}".rstrip()
-        return f"{format_value(self.value, self.stderr)} {self.unit}".rstrip()
-
-
-def pair_labels(labels: list, i: int, j: int) -> str:
-    return f"{labels[i]}|{labels[j]}"
-
-
-#: an error bar this small relative to its value is round-off (e.g. a quantity equal in every block)
-ROUND_OFF = 1e-9
-
-
-def format_value(value: float, stderr: float) -> str:
-    """'value ± stderr' with the error's two significant digits setting the precision."""
-    if not np.isfinite(value):
-        return "nan"
-    if not np.isfinite(stderr) or stderr <= ROUND_OFF * abs(value):
-        return f"{value:.4g}"  # no error bar, or one at round-off: "± 0.000000" would claim an exact number
-    exp = int(math.floor(math.log10(abs(value)))) if value and (abs(value) >= 1e4 or abs(value) < 1e-3) else 0
-    scale = 10.0 ** exp
-    # two significant digits of the error, but never more than six of the value
-    digits = max(0, 1 - int(math.floor(math.log10(stderr / scale))))
-    digits = min(digits, max(0, 5 - int(math.floor(math.log10(abs(value / scale)))) if value else 6))
-    body = f"{value / scale:.{digits}f} ± {stderr / scale:.{digits}f}"
-    return f"({body})e{exp:+d}" if exp else body
-
-
-def summary_frame(rows, order, frames=None, extra=None) -> pd.DataFrame:
-    """The rows whose quantity is in ``order`` (and frame in ``frames``, when given), in that order,
-    formatted 'value ± stderr' — the terminal summary of every analysis. ``extra``: {column name:
-    function of a row → text}, columns placed after the value."""
-    extra = dict(extra or {})
-    main = [r for r in rows if r.quantity in order and (frames is None or r.frame in frames)]
-    main.sort(key=lambda r: (order.index(r.quantity), frames.index(r.frame) if frames else 0))
-    columns = ["quantity", "species"] + (["frame"] if frames else []) + ["value", *extra, "unit", "method"]
-    return pd.DataFrame([(r.quantity, r.species) + ((r.frame,) if frames else ())
-                         + (format_value(r.value, r.stderr), *(f(r) for f in extra.values()), r.unit, r.method)
-                         for r in main], columns=columns)
 
 
 @dataclass
@@ -267,7 +205,7 @@ class OnsagerResult:
 
     def to_dict(self) -> dict:
         """What ``results.json`` records besides the rows: species, frames, window, system, notes."""
-        return _finite({"species": self.species, "frames": self.frames, "window": self.window,
+        return strict_json({"species": self.species, "frames": self.frames, "window": self.window,
                         "system": self.system, "notes": self.notes, "reference_frame": self.reference_frame})
 
     def tables(self) -> dict:
@@ -313,24 +251,4 @@ class OnsagerResult:
                    data.get("reference_frame", "solvent"))
 
 
-def is_spread(row: Row) -> bool:
-    """Whether a row is a window-sensitivity spread (its method starts with 'window spread')."""
-    return row.method.startswith("window spread")
-
-
-def _finite(obj):
-    """Replace NaN/inf by None and numpy scalars by Python ones, recursively (strict JSON)."""
-    if isinstance(obj, dict):
-        return {k: _finite(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_finite(v) for v in obj]
-    if isinstance(obj, (float, np.floating)):
-        return float(obj) if math.isfinite(obj) else None
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, np.ndarray):
-        return _finite(obj.tolist())
-    return obj
-
-
-__all__ = ["OnsagerResult", "Row", "Estimate", "COLUMNS", "format_value"]
+__all__ = ["OnsagerResult"]
