@@ -199,7 +199,7 @@ def test_two_and_five_frame_trajectories(files):
 
 
 @pytest.mark.parametrize("blocks, message", [
-    (0, r"the number of blocks \(--blocks, n_blocks\) must be at least 1, got 0"),
+    (0, r"blocks \(--blocks\): Input should be greater than or equal to 1, got 0"),
     (1000, r"200 frames cannot be cut into 1000 blocks.*--blocks 50 at most"),
 ])
 def test_bad_block_counts(files, blocks, message):
@@ -223,7 +223,7 @@ def test_negative_timestep_and_cutoffs(files):
     refused(r, r"the shell cut-off of X must be a positive distance in nm \(--cutoff X=NM\), got -0\.2", out=out)
     r = invoke("analyze", files["top"], files["dcd"], *SPECIES, "--temperature", 300, "--no-cache", "--no-figures",
                "--cluster-contacts", "all", "--cluster-cutoff-nm", -1, "--out", out)
-    refused(r, r"the cluster cut-off must be a positive distance in nm, got -1", out=out)
+    refused(r, r"the cluster cut-off must be positive \(in nm\), got -1", out=out)
 
 
 # -- boxes -------------------------------------------------------------------------------------------------

@@ -217,18 +217,19 @@ def short_on_disk(tmp_path_factory):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--cluster-contacts", "bonds"], "cluster contacts must be one of shell, cation-anion, all"),
+    (["--cluster-contacts", "bonds"], "cluster_contacts (--cluster-contacts): Input should be 'shell', "
+                                     "'cation-anion' or 'all', got 'bonds'"),
     (["--cluster-contacts", "all"], "'all' cluster contacts need a contact distance"),
     (["--cluster-cutoff-nm", 0.3], "use them with cluster contacts 'cation-anion' or 'all'"),
-    (["--cluster-contacts", "all", "--cluster-cutoff-nm", -1], "positive distance in nm"),
+    (["--cluster-contacts", "all", "--cluster-cutoff-nm", -1], "the cluster cut-off must be positive (in nm), got -1"),
     (["--cluster-contacts", "all", "--cluster-cutoff-nm", 0.3, "--cluster-atoms", "type 9"], "matches no atoms"),
-    (["--cluster-carrier", "fast"], "must be one of majority, com"),
+    (["--cluster-carrier", "fast"], "Input should be 'majority' or 'com', got 'fast'"),
     (["--carrier-lag-ps", 5], "use it with the 'com' cluster carrier"),
     (["--cluster-contacts", "all", "--cluster-cutoff-nm", 0.3, "--cluster-carrier", "com", "--carrier-lag-ps", 0.2],
      "shorter than half the frame interval (1 ps)"),
     (["--cluster-contacts", "all", "--cluster-cutoff-nm", 0.3, "--cluster-carrier", "com", "--carrier-lag-ps", 100],
      "not shorter than the trajectory (59 ps)"),
-    (["--szz-k-max-nm-inv", 0], "must be positive, in nm⁻¹"),
+    (["--szz-k-max-nm-inv", 0], "the largest |k| of S_ZZ must be positive (in nm⁻¹), got 0"),
     (["--szz-k-max-nm-inv", 1], "raise k_max above 2π/L = 1.57 nm⁻¹"),
     (["--no-mesoscale", "--szz-k-max-nm-inv", 5, "--epsilon-r", 10], "epsilon_r, szz_k_max_nm_inv set with the "
                                                                     "mesoscale analyses off"),

@@ -27,7 +27,7 @@ LAYERS = [
     {"store"},                                             # frame store, single pass, cache, atomic_write
     {"transport", "structure", "mesoscale", "simulate"},   # the analyses (kernels, results), the simulator
     {"continuum"},                                         # TDF, Newman set, PyBaMM: built on the analyses
-    {"output"},                                            # writing any result: results.json, CSVs, figures
+    {"output", "analyses"},                                # writing any result; the analyses' settings (registry)
     {"pipeline"},                                          # one trajectory -> every analysis
     {"study", "report"},                                   # many state points on Dask; figures & HTML from files
     {"demo"},

@@ -6,12 +6,14 @@ with status 2.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import os
 import re
 import sys
 import warnings
 from pathlib import Path
-from typing import List, Optional, Tuple
+from typing import List, Optional, Tuple, Union, get_args, get_origin, get_type_hints
 
 import typer
 from rich.console import Console
@@ -19,6 +21,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from .analyses import Cli, Options, flag as settings_flag
 from .errors import IonscaleError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, rich_markup_mode=None,
@@ -54,6 +57,59 @@ def key_values(values: List[str], what: str, cast=str) -> dict:
         except ValueError:
             raise IonscaleError(f"{what} {v!r}: {value!r} is not a valid {cast.__name__}") from None
     return out
+
+
+def settings_options(model):
+    """Give a command one option per setting of ``model`` (:class:`ionscale.analyses.Options`): ``--its-name``
+    and the older flags of its :class:`~ionscale.analyses.Cli` metadata, its description as help, its
+    default; a mapping is given as repeated LABEL=VALUE options. The command receives the model built from
+    them as ``options``; a bad value is reported like any bad input, before the command runs."""
+    fields = model.model_fields
+
+    def option(name, f) -> inspect.Parameter:
+        kind, optional = _cli_type(f.annotation)
+        default = [] if kind is List[str] else f.get_default(call_default_factory=True)
+        legacy = [flag for m in f.metadata if isinstance(m, Cli) for flag in m.flags]
+        flags = [f"{settings_flag(name)}/--no-{settings_flag(name)[2:]}"] if kind is bool else [settings_flag(name)]
+        return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=Optional[kind] if optional else kind,
+                                 default=typer.Option(default, *flags, *legacy, help=f.description))
+
+    def add(command):
+        hints = get_type_hints(command)
+        own = [p.replace(annotation=hints[p.name]) for p in inspect.signature(command).parameters.values()
+               if p.name != "options"]
+        params = own + [option(name, f) for name, f in fields.items()]
+
+        @functools.wraps(command)
+        def run(**values):
+            given = {name: values.pop(name) for name in fields}
+            return command(options=run_safely(lambda: settings_of(model, given)), **values)
+        run.__signature__ = inspect.Signature(params)
+        run.__annotations__ = {p.name: p.annotation for p in params}
+        return run
+    return add
+
+
+def settings_of(model, values: dict):
+    """The settings ``model`` of a command's option values (:func:`settings_options`)."""
+    fields = model.model_fields
+    return model(**{name: key_values(value, settings_flag(name)) if _cli_type(fields[name].annotation)[0] is List[str]
+                    else value for name, value in values.items()})
+
+
+def _cli_type(annotation) -> tuple:
+    """(the type of a setting's option, whether it may be left out): a mapping is repeated LABEL=VALUE
+    strings, a choice or a union of kinds is a string (the settings model checks it)."""
+    args = [a for a in get_args(annotation) if a is not type(None)]
+    optional = get_origin(annotation) is Union and len(args) < len(get_args(annotation))
+    if optional and len(args) == 1:
+        annotation = args[0]
+    origin = get_origin(annotation)
+    if origin is dict:
+        return List[str], False
+    if origin is tuple or annotation in (bool, int, float, str):
+        return annotation, optional
+    return str, optional
 
 
 def run_safely(fn):
@@ -132,6 +188,7 @@ def species(
 
 
 @app.command()
+@settings_options(Options)
 def analyze(
     topology: Path = typer.Argument(..., help="Topology with masses and charges (TPR, PSF, PRMTOP, LAMMPS data, ...)."),
     trajectories: List[Path] = typer.Argument(..., help="Trajectories; several = independent replicas of one state point."),
@@ -141,13 +198,6 @@ def analyze(
     solvent: List[str] = typer.Option([], help="Selection of a solvent species ([LABEL=]SELECTION); repeat for several; "
                                                "none: a solvent-free melt (or --implicit-solvent)."),
     temperature: float = typer.Option(..., help="Temperature in K."),
-    fit_window: Optional[Tuple[float, float]] = typer.Option(None, help="Fit window T_START T_END in ps "
-                                                                        "(default: found from the self-MSDs). "
-                                                                        "Either way γ of every term is checked "
-                                                                        "and a warning names those not diffusive."),
-    blocks: int = typer.Option(5, help="Blocks for error bars of a single trajectory (replicas are used when "
-                                       "given), each fitted over the value's window: fewer when a given window "
-                                       "does not fit in one block."),
     out: Path = typer.Option(Path("ionscale-results"), help="Output folder."),
     timestep: Optional[float] = typer.Option(None, help="Time between stored frames in ps, for files without times."),
     force_timestep: bool = typer.Option(False, help="Use --timestep although the trajectory stores another frame "
@@ -157,9 +207,6 @@ def analyze(
     valence: List[str] = typer.Option([], help="Override a valence: LABEL=Z (e.g. anion=-1); repeatable."),
     center: List[str] = typer.Option([], help="Track LABEL's molecules by the centre of mass of SELECTION: "
                                               "LABEL=SELECTION; repeatable."),
-    start: Optional[int] = typer.Option(None, help="First frame to use."),
-    stop: Optional[int] = typer.Option(None, help="Frame to stop before."),
-    step: Optional[int] = typer.Option(None, help="Use every STEP-th frame."),
     workers: int = typer.Option(0, help="Processes reading chunks of each trajectory in parallel (0: all cores, "
                                        "up to 8, when the trajectory is large enough to gain; 1: serial)."),
     allow_non_neutral: bool = typer.Option(False, help="Proceed although the ions' formal charges do not sum to zero."),
@@ -167,33 +214,6 @@ def analyze(
     topology_format: Optional[str] = typer.Option(None, help="MDAnalysis topology format if the extension misleads."),
     format: Optional[str] = typer.Option(None, help="MDAnalysis trajectory format if the extension misleads."),
     figures: bool = typer.Option(True, help="Write PNG figures."),
-    donors: List[str] = typer.Option([], help="Donor atoms of a coordinating species: SPECIES=SELECTION "
-                                              "(default: its O and N atoms); repeatable."),
-    cutoff: List[str] = typer.Option([], help="Shell cut-off of a species in nm: SPECIES=NM (default: first RDF "
-                                              "minimum); repeatable."),
-    transport: bool = typer.Option(True, help="Compute transport (Onsager coefficients and what follows)."),
-    structure: bool = typer.Option(True, help="Compute solvation structure (shells, pairs, residence times)."),
-    mesoscale: bool = typer.Option(True, help="Compute clusters, percolation and screening."),
-    epsilon_r: Optional[float] = typer.Option(None, help="Relative permittivity of the solvent for the Debye length "
-                                                         "(default: from solvent dipole fluctuations, if possible)."),
-    cluster_contacts: str = typer.Option("shell", help="Contacts that bond two ions into a cluster: 'shell' — a cation "
-                                                       "and an anion in each other's first shell (the structure "
-                                                       "analysis' donors and cut-offs); 'cation-anion' — a "
-                                                       "--cluster-atoms atom of a cation within --cluster-cutoff-nm "
-                                                       "of one of an anion; 'all' — the same for any two ions, like "
-                                                       "charges too (htp_md's definition)."),
-    cluster_atoms: Optional[str] = typer.Option(None, help="Ion atoms that make 'cation-anion'/'all' cluster contacts "
-                                                           "(MDAnalysis selection; default: every atom of the ions)."),
-    cluster_cutoff_nm: Optional[float] = typer.Option(None, help="Contact distance in nm of 'cation-anion'/'all' "
-                                                                 "cluster contacts (required for them)."),
-    cluster_carrier: str = typer.Option("majority", help="Diffusion coefficient of a cluster in the cluster "
-                                                         "Nernst–Einstein conductivity: 'majority' — the self-D of "
-                                                         "the ion species carrying most of its charge; 'com' — its "
-                                                         "own centre-of-mass MSD over --carrier-lag-ps."),
-    carrier_lag_ps: Optional[float] = typer.Option(None, help="Lag time in ps of the centre-of-mass D of "
-                                                              "--cluster-carrier com (default: one frame)."),
-    szz_k_max_nm_inv: float = typer.Option(10.0, help="Largest wave number |k| of the charge structure factor "
-                                                      "S_ZZ(k), in nm⁻¹."),
     implicit_solvent: bool = typer.Option(False, help="No --solvent because the solvent is a continuum at rest "
                                                       "(implicit-solvent model): the lab frame is the solvent frame. "
                                                       "Without it, no --solvent means a solvent-free melt or ionic "
@@ -202,20 +222,18 @@ def analyze(
     box: Optional[Tuple[float, float, float]] = typer.Option(None, help="Box edge lengths LX LY LZ in nm "
                                                                         "(orthorhombic), for trajectories without a "
                                                                         "box (e.g. xyz); replaces a stored box."),
-    tdf: Optional[str] = typer.Option(None, help="Thermodynamic factor 1 + dln y±/dln c for the salt diffusion "
-                                                 "coefficient: a number, or a CSV table (columns concentration_mol_L, "
-                                                 "thermodynamic_factor[, stderr]) read at the cation concentration "
-                                                 "(default: Kirkwood–Buff from the ion RDFs, implicit solvent only)."),
+    options: Options = None,
 ):
     """Transport (Onsager coefficients, conductivity, transference numbers) and solvation structure of one
-    state point, from one pass over each trajectory.
+    state point, from one pass over each trajectory. The settings of the analyses (from --blocks on) are those of
+    a study file's [analysis] table (ionscale.analyses).
 
     Writes DIR/results.json, DIR/quantities.csv (tidy: quantity,frame,species,value,stderr,unit,method),
     DIR/msd.csv, DIR/rdf.csv, DIR/acf.csv, DIR/speciation.csv and figures.
     """
     from .io import open_universe
     from .output import write_analysis
-    from .pipeline import Options, analyse
+    from .pipeline import analyse
     from .system import Electrolyte
 
     def body():
@@ -225,13 +243,6 @@ def analyze(
                                 "for several of those)")
         check_output_folder(out)
         old_files = {p.name for p in out.iterdir()} if out.is_dir() else set()
-        options = Options(transport=transport, structure=structure, mesoscale=mesoscale, epsilon_r=epsilon_r,
-                          donors=key_values(donors, "--donors"), cutoffs=key_values(cutoff, "--cutoff", float),
-                          fit=fit_window, n_blocks=blocks, start=start, stop=stop, step=step,
-                          cluster_contacts=cluster_contacts, cluster_atoms=cluster_atoms,
-                          cluster_cutoff_nm=cluster_cutoff_nm, cluster_carrier=cluster_carrier,
-                          carrier_lag_ps=carrier_lag_ps, szz_k_max_nm_inv=szz_k_max_nm_inv,
-                          thermodynamic_factor=given_tdf(tdf))
         selections = dict(cation=labelled(cation, "cation"), anion=labelled(anion, "anion"),
                           solvent=labelled(solvent, "solvent") if solvent else None)
         system = dict(valences=key_values(valence, "--valence", int), centers=key_values(center, "--center"),
@@ -289,14 +300,6 @@ def check_output_folder(out: Path) -> None:
         raise IonscaleError(f"--out {out}: {existing} is a file, so the folder cannot be made there")
     if not os.access(existing, os.W_OK | os.X_OK):
         raise IonscaleError(f"--out {out}: {existing} is not writable; choose a folder you can write to")
-
-
-def given_tdf(tdf: Optional[str]):
-    """--tdf NUMBER|TABLE.csv as a :class:`~ionscale.continuum.given.GivenTDF` (None when not given)."""
-    if tdf is None:
-        return None
-    from .continuum.given import GivenTDF
-    return GivenTDF.parse(tdf)
 
 
 def print_table(frame, title: str) -> None:

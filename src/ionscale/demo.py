@@ -23,10 +23,11 @@ from pathlib import Path
 import pandas as pd
 from scipy.constants import N_A
 
+from .analyses import Options
 from .simulate import ASSOCIATION, preset
 from .simulate.mapping import describe_mapping
 from .simulate.species import CONTACT_CUTOFF_NM, DONORS
-from .study.spec import AnalysisSpec, SimulateSpec, StatePointSpec, StudySpec
+from .study.spec import SimulateSpec, StatePointSpec, StudySpec
 
 TEMPERATURE_K = 303.0
 
@@ -50,7 +51,7 @@ def demo_study(quick: bool = False, paper: bool = False) -> StudySpec:
                                                               "production": production}))
               for level in levels for c in concentrations]
     return StudySpec(name=f"star-anion model electrolyte ({name}): association strength x concentration",
-                     temperature=TEMPERATURE_K, analysis=AnalysisSpec(donors=DONORS, cutoffs=CONTACT_CUTOFF_NM),
+                     temperature=TEMPERATURE_K, analysis=Options(donors=DONORS, cutoffs=CONTACT_CUTOFF_NM),
                      state_points=points)
 
 

@@ -28,103 +28,21 @@ carries most of the cluster's charge; ``"com"`` the cluster's own centre-of-mass
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
-from typing import Callable, Mapping, Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
+from .analyses import Options, Settings
 from .errors import IonscaleError
 from .store import scan
 from .system import Electrolyte
 
 
-@dataclass(frozen=True)
-class Options:
-    """What to compute and how (all optional; defaults as in the command line)."""
-
-    transport: bool = True
-    structure: bool = True
-    mesoscale: bool = True
-    epsilon_r: float | None = None
-    donors: Mapping[str, str] = field(default_factory=dict)
-    cutoffs: Mapping[str, float] = field(default_factory=dict)
-    fit: tuple | None = None
-    n_blocks: int = 5
-    start: int | None = None
-    stop: int | None = None
-    step: int | None = None
-    #: which contacts bond ions into clusters: "shell", "cation-anion" or "all" (module docstring)
-    cluster_contacts: str = "shell"
-    #: ion atoms that make distance contacts (MDAnalysis selection; None: every atom of the ions)
-    cluster_atoms: str | None = None
-    #: contact distance of distance contacts, nm
-    cluster_cutoff_nm: float | None = None
-    #: diffusion coefficient of a cluster in the cluster Nernst–Einstein conductivity: "majority" or "com"
-    cluster_carrier: str = "majority"
-    #: lag of the centre-of-mass D of "com" carriers, ps (None: one frame)
-    carrier_lag_ps: float | None = None
-    #: largest |k| of S_ZZ(k), nm⁻¹
-    szz_k_max_nm_inv: float = 10.0
-    #: thermodynamic factor given by the user (:class:`ionscale.continuum.given.GivenTDF`); None: from the
-    #: Kirkwood–Buff integrals of the ion–ion RDFs when the solvent is implicit (:mod:`ionscale.continuum`)
-    thermodynamic_factor: object = None
-
-    def __post_init__(self):
-        from .mesoscale.cluster_analysis import CARRIERS
-        if not (self.transport or self.structure):
-            raise IonscaleError("nothing to do: both transport and structure are switched off")
-        if not self.mesoscale:
-            given = [f.name for f in fields(self) if f.name in MESOSCALE_OPTIONS and getattr(self, f.name) != f.default]
-            if given:
-                raise IonscaleError(f"{', '.join(given)} set with the mesoscale analyses off (--no-mesoscale): they "
-                                    "would be ignored; drop them or switch the mesoscale analyses on")
-        for label, cutoff in dict(self.cutoffs).items():
-            if not cutoff > 0:
-                raise IonscaleError(f"the shell cut-off of {label} must be a positive distance in nm "
-                                    f"(--cutoff {label}=NM), got {cutoff}")
-        if self.epsilon_r is not None and not self.epsilon_r > 0:
-            raise IonscaleError(f"epsilon_r (relative permittivity) must be positive, got {self.epsilon_r}")
-        if self.cluster_contacts not in CLUSTER_CONTACTS:
-            raise IonscaleError(f"cluster contacts must be one of {', '.join(CLUSTER_CONTACTS)}, "
-                                f"got {self.cluster_contacts!r}")
-        distance = self.cluster_contacts != "shell"
-        if distance and self.cluster_cutoff_nm is None:
-            raise IonscaleError(f"{self.cluster_contacts!r} cluster contacts need a contact distance: give the "
-                                "cluster cut-off in nm (--cluster-cutoff-nm, cluster_cutoff_nm)")
-        if not distance and (self.cluster_cutoff_nm is not None or self.cluster_atoms is not None):
-            raise IonscaleError("a cluster cut-off or cluster atoms define distance contacts: use them with cluster "
-                                "contacts 'cation-anion' or 'all'; 'shell' contacts take the structure analysis' "
-                                "donor atoms and shell cut-offs (--donors, --cutoff)")
-        if self.cluster_cutoff_nm is not None and not self.cluster_cutoff_nm > 0:
-            raise IonscaleError(f"the cluster cut-off must be a positive distance in nm, got {self.cluster_cutoff_nm}")
-        if self.cluster_carrier not in CARRIERS:
-            raise IonscaleError(f"the cluster carrier D must be one of {', '.join(CARRIERS)}, "
-                                f"got {self.cluster_carrier!r}")
-        if self.carrier_lag_ps is not None and self.cluster_carrier != "com":
-            raise IonscaleError("a carrier lag sets the centre-of-mass D of clusters: use it with the 'com' "
-                                "cluster carrier")
-        if self.carrier_lag_ps is not None and not self.carrier_lag_ps > 0:
-            raise IonscaleError(f"the carrier lag must be a positive time in ps, got {self.carrier_lag_ps}")
-        for name in ("start", "stop", "step"):
-            value = getattr(self, name)
-            if value is not None and (not isinstance(value, (int, np.integer)) or isinstance(value, bool)):
-                raise IonscaleError(f"{name} is a frame index: a whole number, got {value!r}")
-        if self.step is not None and self.step < 1:
-            raise IonscaleError(f"step must be 1 or more (every STEP-th frame), got {self.step}")
-        if not self.szz_k_max_nm_inv > 0:
-            raise IonscaleError(f"the largest |k| of S_ZZ must be positive, in nm⁻¹; got {self.szz_k_max_nm_inv}")
-
-
-#: the Options that only the mesoscale analyses (clusters, screening) use
-MESOSCALE_OPTIONS = ("epsilon_r", "cluster_contacts", "cluster_atoms", "cluster_cutoff_nm", "cluster_carrier",
-                     "carrier_lag_ps", "szz_k_max_nm_inv")
-#: the choices of Options.cluster_contacts
-CLUSTER_CONTACTS = ("shell", "cation-anion", "all")
 #: store name of the distance contacts (the structure's shell contacts are "contacts")
 ION_CONTACTS = "ion_contacts"
 
 
-def structure_analyses(electrolytes: Sequence[Electrolyte], options: Options, notes: list) -> list | None:
+def structure_analyses(electrolytes: Sequence[Electrolyte], options: Settings, notes: list) -> list | None:
     """One StructureAnalysis per replica, or None (structure off, or skipped with a note)."""
     if not options.structure:
         return None
@@ -139,7 +57,7 @@ def structure_analyses(electrolytes: Sequence[Electrolyte], options: Options, no
         return None
 
 
-def analyse(electrolytes: Sequence[Electrolyte], temperature: float, options: Options = Options(), *,
+def analyse(electrolytes: Sequence[Electrolyte], temperature: float, options: Settings = Options(), *,
             cache=True, backend: str = "serial", n_workers: int = 1,
             progress: Callable[[str, int, int], None] | None = None,
             concentration_mol_L: float | None = None) -> tuple[list, list]:
@@ -161,7 +79,7 @@ def analyse(electrolytes: Sequence[Electrolyte], temperature: float, options: Op
     results = []
     if options.transport:
         from .transport.onsager import OnsagerAnalysis
-        results.append(OnsagerAnalysis(electrolytes, temperature, fit=options.fit, n_blocks=options.n_blocks,
+        results.append(OnsagerAnalysis(electrolytes, temperature, fit=options.fit_window, n_blocks=options.blocks,
                                        stores=stores).run())
     if analyses:
         results.append(_structure(analyses, stores, options))
@@ -173,8 +91,8 @@ def analyse(electrolytes: Sequence[Electrolyte], temperature: float, options: Op
         from .continuum.analysis import continuum_analysis
         transport = results[0]
         c = transport.system["species"][0]["concentration_mol_L"] if concentration_mol_L is None else concentration_mol_L
-        results.append(continuum_analysis(transport, electrolytes, stores, c, options.thermodynamic_factor,
-                                          options.n_blocks))
+        results.append(continuum_analysis(transport, electrolytes, stores, c, options.given_tdf,
+                                          options.blocks))
         notes.extend(results[-1].warnings)
     return results, notes
 
@@ -209,7 +127,7 @@ def refuse_duplicate_replicas(electrolytes: Sequence[Electrolyte]) -> None:
         seen[key] = k
 
 
-def collectors(electrolyte: Electrolyte, structure, options: Options) -> list:
+def collectors(electrolyte: Electrolyte, structure, options: Settings) -> list:
     """What the pass collects besides transport: shell contacts, distance contacts of the clusters when
     asked for (module docstring), and solvent dipoles for ε_r (SPEC §7) when the user gave no ε_r and the
     solvent carries partial charges."""
@@ -227,7 +145,7 @@ def collectors(electrolyte: Electrolyte, structure, options: Options) -> list:
     return out
 
 
-def _mesoscale(electrolyte: Electrolyte, store, temperature: float, results: list, options: Options, notes: list):
+def _mesoscale(electrolyte: Electrolyte, store, temperature: float, results: list, options: Settings, notes: list):
     """Clusters of the chosen contacts and screening, on the first replica."""
     from .mesoscale import ClusterAnalysis, MesoscaleResult, ScreeningAnalysis
     by_section = {r.section: r for r in results}
@@ -242,17 +160,17 @@ def _mesoscale(electrolyte: Electrolyte, store, temperature: float, results: lis
         clusters = ClusterAnalysis(electrolyte, store, edges, temperature=temperature, diffusion_m2_s=D,
                                    diffusion_method=f"Onsager fit, {reference} frame",
                                    carrier=options.cluster_carrier,
-                                   lag_frames=_lag_frames(options.carrier_lag_ps, store), n_blocks=options.n_blocks).run()
+                                   lag_frames=_lag_frames(options.carrier_lag_ps, store), n_blocks=options.blocks).run()
         clusters.notes.insert(0, f"clusters: {contacts}")
     else:
         notes.append("clusters skipped: 'shell' contacts come from the structure analysis, which did not run; "
                      "choose distance contacts (--cluster-contacts cation-anion or all, with --cluster-cutoff-nm)")
     screening = ScreeningAnalysis(electrolyte, store, temperature, epsilon_r=options.epsilon_r,
-                                  k_max_nm_inv=options.szz_k_max_nm_inv, n_blocks=options.n_blocks).run()
+                                  k_max_nm_inv=options.szz_k_max_nm_inv, n_blocks=options.blocks).run()
     return MesoscaleResult(clusters=clusters, screening=screening)
 
 
-def _cluster_edges(store, structure, options: Options) -> tuple:
+def _cluster_edges(store, structure, options: Settings) -> tuple:
     """(edges (frame, i, j) in store ion order, what they are) of the chosen cluster contacts; (None, "")
     for shell contacts without a structure analysis."""
     if options.cluster_contacts != "shell":
@@ -282,7 +200,7 @@ def _lag_frames(lag_ps: float | None, store) -> int:
     return frames
 
 
-def _structure(analyses: list, stores: list, options: Options):
+def _structure(analyses: list, stores: list, options: Settings):
     """Replica 1 chooses the cut-offs; the others use the same, so that their numbers can be averaged."""
     from .structure import StructureAnalysis, merge_replicas
     first = analyses[0].run(stores[0])

@@ -41,9 +41,9 @@ def test_study_file_table_is_relative_to_the_study(tmp_path):
     pd.DataFrame({"concentration_mol_L": [0.5, 1.5], "thermodynamic_factor": [1.2, 2.2]}).to_csv(
         tmp_path / "tdf.csv", index=False)
     (tmp_path / "study.toml").write_text(STUDY.format(tdf='"tdf.csv"'))
-    assert load_study(tmp_path / "study.toml").analysis.options().thermodynamic_factor.at(1.0)[0] == pytest.approx(1.7)
+    assert load_study(tmp_path / "study.toml").analysis.given_tdf.at(1.0)[0] == pytest.approx(1.7)
     (tmp_path / "bad.toml").write_text(STUDY.format(tdf='"missing.csv"'))
     with pytest.raises(IonscaleError, match="cannot read the TDF table"):
         load_study(tmp_path / "bad.toml")
     (tmp_path / "inline.toml").write_text(STUDY.format(tdf="1.1"))
-    assert load_study(tmp_path / "inline.toml").analysis.options().thermodynamic_factor.at(3.0)[0] == 1.1
+    assert load_study(tmp_path / "inline.toml").analysis.given_tdf.at(3.0)[0] == 1.1

@@ -240,7 +240,7 @@ def _mapped_semaphores(session: int) -> set[str]:
      "line 5: analysis: a carrier lag sets the centre-of-mass D of clusters: use it with the 'com'"),
     ('temperature = 300\n[species]\ncation = "a"\nanion = "b"\n[analysis]\nszz_k_max_nm_inv = -1\n'
      '[[state_points]]\nlabel = "a"\nreplicas = [{topology = "t", trajectories = ["x"]}]\n',
-     "line 6: analysis.szz_k_max_nm_inv: Input should be greater than 0"),
+     "line 6: analysis.szz_k_max_nm_inv: the largest |k| of S_ZZ must be positive (in nm⁻¹), got -1"),
 ])
 def test_malformed_study_file_gives_line_and_expectation(tmp_path, text, message):
     path = tmp_path / "study.toml"

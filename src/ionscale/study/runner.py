@@ -27,7 +27,8 @@ from typing import Callable, Optional
 
 from ..errors import IonscaleError
 from ..io import open_universe
-from ..pipeline import Options, collectors, structure_analyses
+from ..analyses import Settings
+from ..pipeline import collectors, structure_analyses
 from ..core.files import atomic_write
 from ..store import scan
 from ..system import Electrolyte
@@ -46,7 +47,7 @@ class ReplicaJob:
     index: int
     replica: ReplicaSpec
     species: SpeciesSpec
-    options: Options
+    options: Settings
     cache: Path
 
     @property
@@ -146,7 +147,7 @@ def run_study(spec: StudySpec, out: Path, *, client, on_event: Callable[[str, st
         stale.unlink(missing_ok=True)
     notify = on_event or (lambda name, status: None)
     outcome = Outcome()
-    options = spec.analysis.options()
+    options = spec.analysis
 
     replicas = {p.label: list(p.replicas) for p in spec.state_points}
     simulated = [p for p in spec.state_points if p.simulate is not None]
@@ -225,7 +226,7 @@ def check_study(spec: StudySpec) -> None:
         check_temperature(spec.temperature)
     except IonscaleError as err:
         problems.append(str(err))
-    options = spec.analysis.options()
+    options = spec.analysis
     for point in spec.state_points:
         try:
             species = _species(spec, point)  # builds a simulated point's preset

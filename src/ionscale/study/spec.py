@@ -17,11 +17,16 @@ A study (Fang et al. 2026: 8 concentrations × 4 independent replicas) is one TO
                                               #   (else no solvent = a solvent-free melt, no solvent frame)
     particles = "molecules"                   # optional: "atoms" = every atom a particle (xyz, melts)
 
-    [analysis]                                # optional
+    [analysis]                                # optional; the keys are the settings of ionscale.analyses,
+                                              #   the same as the options of `ionscale analyze`
+    transport = true                          # false: no transport (nor continuum)
     fit_window = [100.0, 1000.0]              # ps; default: found from the self-MSDs
     blocks = 5                                # error bars of single trajectories
+    start = 100                               # frames: first to use (also stop, step)
+    structure = true                          # false: no solvation structure
     donors = { PF6 = "name F*" }              # structure: donor atoms per species (default O and N)
     cutoffs = { EC = 0.27 }                   # structure: shell cut-offs in nm (default: RDF minima)
+    mesoscale = true                          # false: no clusters, percolation or screening
     epsilon_r = 20.0                          # screening: solvent permittivity for λ_D (default: from dipoles)
     cluster_contacts = "all"                  # clusters: "shell" (default: cation–anion first-shell contacts),
                                               #   "cation-anion" or "all" (ion atoms within cluster_cutoff_nm)
@@ -60,10 +65,11 @@ from __future__ import annotations
 import re
 import tomllib
 from pathlib import Path
-from typing import Dict, List, Literal, Optional, Tuple, Union
+from typing import Dict, List, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from ..analyses import Settings
 from ..errors import IonscaleError
 
 Selections = Union[str, List[str], Dict[str, str]]
@@ -98,63 +104,6 @@ class SpeciesSpec(_Strict):
                     centers=self.centers, allow_non_neutral=self.allow_non_neutral, timestep_ps=self.timestep_ps,
                     force_timestep=self.force_timestep, allow_unassigned=self.allow_unassigned,
                     implicit_solvent=self.implicit_solvent, particles=self.particles)
-
-
-class AnalysisSpec(_Strict):
-    """How every state point is analysed (:class:`ionscale.pipeline.Options`, whose docs give the physics)."""
-
-    fit_window: Optional[Tuple[float, float]] = Field(None, description="fit window (start, end) in ps")
-    blocks: int = Field(5, ge=1)
-    structure: bool = True
-    donors: Dict[str, str] = Field(default_factory=dict, description="species → donor atom selection")
-    cutoffs: Dict[str, float] = Field(default_factory=dict, description="species → shell cut-off, nm")
-    start: Optional[int] = None
-    stop: Optional[int] = None
-    step: Optional[int] = Field(None, ge=1)
-    epsilon_r: Optional[float] = Field(None, gt=0, description="solvent relative permittivity for λ_D")
-    cluster_contacts: Literal["shell", "cation-anion", "all"] = Field(
-        "shell", description="contacts that bond ions into clusters")
-    cluster_atoms: Optional[str] = Field(None, description="ion atoms of distance contacts (selection)")
-    cluster_cutoff_nm: Optional[float] = Field(None, gt=0, description="distance-contact cut-off, nm")
-    cluster_carrier: Literal["majority", "com"] = Field("majority", description="cluster D in cluster NE")
-    carrier_lag_ps: Optional[float] = Field(None, gt=0, description="lag of the cluster centre-of-mass D, ps")
-    szz_k_max_nm_inv: float = Field(10.0, gt=0, description="largest |k| of S_ZZ(k), nm⁻¹")
-    thermodynamic_factor: Optional[Union[float, str, Dict[str, List[float]]]] = Field(
-        None, description="given TDF: number, CSV file or table (ionscale.continuum.given)")
-
-    def options(self):
-        """The :class:`ionscale.pipeline.Options` of every state point."""
-        from ..pipeline import Options
-        return Options(structure=self.structure, donors=self.donors, cutoffs=self.cutoffs, fit=self.fit_window,
-                       n_blocks=self.blocks, start=self.start, stop=self.stop, step=self.step,
-                       epsilon_r=self.epsilon_r, cluster_contacts=self.cluster_contacts,
-                       cluster_atoms=self.cluster_atoms, cluster_cutoff_nm=self.cluster_cutoff_nm,
-                       cluster_carrier=self.cluster_carrier, carrier_lag_ps=self.carrier_lag_ps,
-                       szz_k_max_nm_inv=self.szz_k_max_nm_inv, thermodynamic_factor=self.given_tdf())
-
-    def given_tdf(self):
-        """The given thermodynamic factor (:class:`ionscale.continuum.given.GivenTDF`), or None."""
-        if self.thermodynamic_factor is None:
-            return None
-        from ..continuum.given import GivenTDF
-        return GivenTDF.parse(self.thermodynamic_factor)
-
-    @model_validator(mode="after")
-    def _consistent(self):
-        """Options that only make sense together (a cut-off for distance contacts, a lag for "com" carriers)
-        are checked where the command line checks them, and reported with the line of [analysis]."""
-        try:
-            self.options()
-        except IonscaleError as err:
-            raise ValueError(str(err)) from None
-        return self
-
-    @field_validator("fit_window")
-    @classmethod
-    def _ordered(cls, window):
-        if window is not None and not 0 <= window[0] < window[1]:
-            raise ValueError("fit_window must be [start, end] in ps with 0 <= start < end")
-        return window
 
 
 class ReplicaSpec(_Strict):
@@ -201,7 +150,9 @@ class StudySpec(_Strict):
     name: str = "study"
     temperature: float = Field(gt=0, description="K")
     species: Optional[SpeciesSpec] = None
-    analysis: AnalysisSpec = Field(default_factory=AnalysisSpec)
+    #: the [analysis] table: the settings of :mod:`ionscale.analyses` (the names and defaults of the command
+    #: line's options and of :class:`ionscale.analyses.Options`, whose docs give the physics)
+    analysis: Settings = Field(default_factory=Settings)
     state_points: List[StatePointSpec] = Field(min_length=1)
     experiment: List[ExperimentSpec] = Field(default_factory=list)
 
