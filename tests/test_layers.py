@@ -87,7 +87,7 @@ def test_the_parser_sees_known_imports():
     assert "ionscale.errors" in imported(PACKAGE / "system.py")                       # from .errors import
     assert "ionscale.transport.window" in imported(PACKAGE / "transport" / "figures.py")
     assert "ionscale.report.html" in imported(PACKAGE / "cli.py")                     # lazy, in a function
-    assert ("ionscale.pipeline", "ionscale.transport.onsager") in arrows()
+    assert ("ionscale.analyses", "ionscale.transport.onsager") in arrows()
 
 
 def test_every_room_has_a_layer():

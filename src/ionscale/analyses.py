@@ -1,5 +1,12 @@
-"""The analyses of a state point and their settings: one pydantic model per analysis, the single source
-of every setting.
+"""The analyses of a state point and their settings: the registry that :func:`ionscale.pipeline.analyse`
+runs, and one pydantic model per analysis, the single source of every setting.
+
+Each analysis is a subclass of :class:`Analysis` that declares its name (its section in
+``results.json``), its settings model, the analyses upstream of it (``needs``: it does not run without
+them; ``uses``: their results when they ran), whether the pass keeps the unwrapped ion positions for it,
+the collectors it adds to the pass over each replica, and ``compute``: its result from the passes over
+all replicas (:class:`Run`). :data:`ANALYSES` lists them in dependency order; :func:`plan` sets up
+those switched on. A new analysis is one subclass added to :data:`ANALYSES` (CONTRIBUTING.md).
 
 Every analysis declares one settings model; :class:`Settings` is their union, and it is what the three
 ways in take:
@@ -27,11 +34,17 @@ model                    settings
 
 from __future__ import annotations
 
-from typing import Annotated, Dict, List, Literal, Optional, Tuple, Union
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Dict, List, Literal, Optional, Sequence, Tuple, Union
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from .errors import IonscaleError
+
+if TYPE_CHECKING:
+    from .system import Electrolyte
 
 
 class Cli:
@@ -279,3 +292,258 @@ def settings_problems(err: ValidationError) -> str:
             message += f", got {e.get('input')!r}"
         problems.append(f"{where}: {message}")
     return problems[0] if len(problems) == 1 else "bad settings:\n" + "\n".join(f"  {p}" for p in problems)
+
+
+# -- the registry ---------------------------------------------------------------------------------------------
+class Skipped(Exception):
+    """An analysis that cannot run on these replicas, where nobody asked for it explicitly: the pipeline
+    notes why and runs the others."""
+
+
+@dataclass(frozen=True)
+class Run:
+    """What an analysis computes from: the passes over all replicas of one state point and the results of
+    the upstream analyses it declares."""
+
+    electrolytes: Sequence[Electrolyte]
+    #: the pass over each replica (:class:`ionscale.store.TransportStore`), in the order of ``electrolytes``
+    stores: Sequence
+    temperature: float   # K
+    options: Settings
+    #: name → result of each analysis of ``needs`` and ``uses`` that ran
+    upstream: dict
+    #: where a given thermodynamic factor table is read, mol/L (None: the cation concentration)
+    concentration_mol_L: float | None
+    #: notes for the whole state point (the command line prints them as warnings)
+    notes: list
+
+
+class Analysis(ABC):
+    """One analysis of a state point as the pipeline runs it (:func:`ionscale.pipeline.analyse`).
+
+    A subclass declares its ``name`` (its section in ``results.json``, and its on/off setting when its
+    settings model has a boolean of that name), its ``settings`` model, the upstream analyses it ``needs``
+    (it does not run without them) and ``uses`` (their results when they ran), whether the pass must keep
+    the unwrapped ion ``positions``, the ``collectors`` it adds to the pass over each replica, and
+    ``compute``: its result (the protocol of :mod:`ionscale.output`) from the passes over *all* replicas.
+    It is built once per state point, before the pass; raising :class:`Skipped` there leaves it out.
+    """
+
+    name: str
+    settings: type
+    needs: tuple = ()
+    uses: tuple = ()
+    positions: bool = False
+
+    def __init__(self, electrolytes: Sequence[Electrolyte], options: Settings):
+        self.electrolytes, self.options = list(electrolytes), options
+
+    def collectors(self, k: int) -> list:
+        """What the pass over replica ``k`` collects for this analysis (none by default)."""
+        return []
+
+    @abstractmethod
+    def compute(self, run: Run):
+        """The result of the state point."""
+
+    @classmethod
+    def switched_on(cls, options: Settings) -> bool:
+        return bool(getattr(options, cls.name)) if cls.name in cls.settings.model_fields else True
+
+
+class Transport(Analysis):
+    """Onsager coefficients, conductivity and transference numbers (SPEC §2–3); the replicas give the
+    error bars and the replica-mean L's (SPEC §2.3, :class:`ionscale.transport.onsager.OnsagerAnalysis`)."""
+
+    name, settings, positions = "transport", TransportSettings, True
+
+    def compute(self, run: Run):
+        from .transport.onsager import OnsagerAnalysis
+        return OnsagerAnalysis(run.electrolytes, run.temperature, fit=run.options.fit_window,
+                               n_blocks=run.options.blocks, stores=run.stores).run()
+
+
+class Structure(Analysis):
+    """Shells, ion pairs, geometry and residence times of the cation (SPEC §4–5,
+    :class:`ionscale.structure.StructureAnalysis`; its contact collector rides on the pass).
+
+    Replica 1 chooses the cut-offs (RDF minima unless given); the others use the same, so that their
+    numbers can be averaged (:func:`ionscale.structure.merge_replicas`). When the donor atoms cannot be
+    found automatically (e.g. numeric LAMMPS types) and the user named none, the structure is skipped with
+    a note instead of stopping transport."""
+
+    name, settings = "structure", StructureSettings
+
+    def __init__(self, electrolytes, options):
+        super().__init__(electrolytes, options)
+        from .structure import StructureAnalysis
+        try:
+            self.replicas = [StructureAnalysis(es, donors=dict(options.donors) or None,
+                                               cutoffs=dict(options.cutoffs) or None) for es in self.electrolytes]
+        except IonscaleError as err:
+            if options.donors or options.cutoffs or not options.transport:  # what the user asked for must work
+                raise
+            raise Skipped(str(err)) from None
+
+    def collectors(self, k: int) -> list:
+        return [self.replicas[k].collector]
+
+    def compute(self, run: Run):
+        from .structure import merge_replicas
+        first = self.replicas[0].run(run.stores[0])
+        chosen = {s: c for s, c in first.cutoff_nm.items() if c == c}
+        ssip = {s: c for s, c in first.ssip_cutoff_nm.items() if c == c}
+        rest = [a.with_cutoffs(chosen, ssip or None).run(store) for a, store in zip(self.replicas[1:], run.stores[1:])]
+        return merge_replicas([first, *rest])
+
+
+#: store name of the distance contacts (the structure's shell contacts are "contacts")
+ION_CONTACTS = "ion_contacts"
+
+
+class Mesoscale(Analysis):
+    """Clusters of ion contacts, percolation, the cluster Nernst–Einstein conductivity and screening
+    (SPEC §6–7), on the first replica.
+
+    Which contacts bond ions into clusters (``cluster_contacts``):
+
+    - ``"shell"`` (default, SPEC §6) — a cation and an anion in each other's first shell: the structure
+      analysis' donor atoms and cut-offs (RDF minima unless given), so clusters need the structure analysis;
+    - ``"cation-anion"`` — any ``cluster_atoms`` atom of a cation within ``cluster_cutoff_nm`` of one of an
+      anion (:class:`~ionscale.mesoscale.DistanceContacts`, collected on the same pass);
+    - ``"all"`` — the same between any two ions, like charges too (the htp_md project's definition).
+
+    The cluster Nernst–Einstein conductivity needs each cluster's diffusion coefficient (``cluster_carrier``):
+    ``"majority"`` takes the self-diffusion coefficient (Onsager fit, solvent frame) of the ion species that
+    carries most of the cluster's charge; ``"com"`` the cluster's own centre-of-mass MSD over
+    ``carrier_lag_ps`` (default one frame) among clusters that keep their membership that long
+    (:mod:`ionscale.mesoscale.carriers`). Without a given ε_r, the pass collects the solvent dipoles for it
+    (SPEC §7) when the solvent carries partial charges.
+    """
+
+    name, settings, uses, positions = "mesoscale", MesoscaleSettings, ("transport", "structure"), True
+
+    def collectors(self, k: int) -> list:
+        es, options = self.electrolytes[k], self.options
+        out = []
+        if options.cluster_contacts != "shell":
+            from .mesoscale import DistanceContacts
+            out.append(DistanceContacts.from_electrolyte(es, options.cluster_atoms, options.cluster_cutoff_nm,
+                                                         pairs=options.cluster_contacts, name=ION_CONTACTS))
+        if options.epsilon_r is None and es.has_solvent:
+            from .mesoscale import SolventDipoles
+            try:
+                out.append(SolventDipoles.from_electrolyte(es))
+            except IonscaleError:
+                pass  # no charges or charged solvent: the screening result says it has no ε_r
+        return out
+
+    def compute(self, run: Run):
+        from .mesoscale import ClusterAnalysis, MesoscaleResult, ScreeningAnalysis
+        options, electrolyte, store = run.options, run.electrolytes[0], run.stores[0]
+        if len(run.electrolytes) > 1:
+            run.notes.append("clusters and screening are those of replica 1")
+        clusters = None
+        edges, contacts = self._cluster_edges(store, run.upstream.get("structure"))
+        if edges is not None:
+            D, reference = None, "solvent"
+            if "transport" in run.upstream:
+                transport = run.upstream["transport"]
+                reference = transport.reference_frame  # solvent; barycentric without a solvent
+                D = transport.D[reference].value * 1e-10  # 1e-10 m²/s → m²/s
+            clusters = ClusterAnalysis(electrolyte, store, edges, temperature=run.temperature, diffusion_m2_s=D,
+                                       diffusion_method=f"Onsager fit, {reference} frame",
+                                       carrier=options.cluster_carrier,
+                                       lag_frames=_lag_frames(options.carrier_lag_ps, store),
+                                       n_blocks=options.blocks).run()
+            clusters.notes.insert(0, f"clusters: {contacts}")
+        else:
+            run.notes.append("clusters skipped: 'shell' contacts come from the structure analysis, which did not "
+                             "run; choose distance contacts (--cluster-contacts cation-anion or all, with "
+                             "--cluster-cutoff-nm)")
+        screening = ScreeningAnalysis(electrolyte, store, run.temperature, epsilon_r=options.epsilon_r,
+                                      k_max_nm_inv=options.szz_k_max_nm_inv, n_blocks=options.blocks).run()
+        return MesoscaleResult(clusters=clusters, screening=screening)
+
+    def _cluster_edges(self, store, structure) -> tuple:
+        """(edges (frame, i, j) in store ion order, what they are) of the chosen cluster contacts; (None, "")
+        for shell contacts without a structure analysis."""
+        options = self.options
+        if options.cluster_contacts != "shell":
+            atoms = options.cluster_atoms or "every atom of the ions"
+            between = "any two ions" if options.cluster_contacts == "all" else "a cation and an anion"
+            return store.extras[f"{ION_CONTACTS}/edges"], (f"{between} with atoms ({atoms}) within "
+                                                            f"{options.cluster_cutoff_nm:g} nm")
+        if structure is None or structure.anion_bonds is None:
+            return None, ""
+        anions = structure.ssip_cutoff_nm   # keyed by the anion species
+        cutoffs = ", ".join(f"{s} {c:.3g} nm" for s, c in structure.cutoff_nm.items() if s in anions and c == c)
+        return (structure.anion_bonds + np.array([0, 0, int(store.counts[0])]),   # anions after the cations
+                f"cation–anion first-shell contacts (shell cut-offs: {cutoffs})")
+
+
+def _lag_frames(lag_ps: float | None, store) -> int:
+    """The carrier lag in frames of the store (one frame when not given)."""
+    if lag_ps is None:
+        return 1
+    dt = store.frame_interval_ps
+    frames = int(round(lag_ps / dt))
+    if frames < 1:
+        raise IonscaleError(f"the carrier lag {lag_ps:g} ps is shorter than half the frame interval ({dt:g} ps)")
+    if frames >= store.n_frames:
+        raise IonscaleError(f"the carrier lag {lag_ps:g} ps is not shorter than the trajectory "
+                            f"({(store.n_frames - 1) * dt:g} ps)")
+    return frames
+
+
+class Continuum(Analysis):
+    """The thermodynamic factor (given, or Kirkwood–Buff from the ion positions of the same passes) and the
+    salt diffusion coefficient, from the transport result (:mod:`ionscale.continuum.analysis`)."""
+
+    name, settings, needs, positions = "continuum", ContinuumSettings, ("transport",), True
+
+    def compute(self, run: Run):
+        from .continuum.analysis import continuum_analysis
+        transport = run.upstream["transport"]
+        c = run.concentration_mol_L
+        if c is None:
+            c = transport.system["species"][0]["concentration_mol_L"]
+        result = continuum_analysis(transport, run.electrolytes, run.stores, c, run.options.given_tdf,
+                                    run.options.blocks)
+        run.notes.extend(result.warnings)
+        return result
+
+
+def dependency_order(analyses: Sequence[type]) -> list:
+    """The analyses in an order where each comes after those it needs or uses, otherwise in the given
+    order (so results keep their order in ``results.json`` and ``quantities.csv``)."""
+    names = {a.name for a in analyses}
+    for a in analyses:
+        unknown = set(a.needs + a.uses) - names
+        if unknown:
+            raise ValueError(f"the analysis {a.name!r} depends on {sorted(unknown)}, which are not registered")
+    done: list = []
+    while len(done) < len(analyses):
+        ready = [a for a in analyses if a not in done and set(a.needs + a.uses) <= {d.name for d in done}]
+        if not ready:
+            raise ValueError(f"the analyses {sorted(a.name for a in analyses if a not in done)} depend on each "
+                             "other in a cycle")
+        done.append(ready[0])
+    return done
+
+
+#: every analysis of a state point, in dependency order
+ANALYSES = dependency_order([Transport, Structure, Mesoscale, Continuum])
+
+
+def plan(electrolytes: Sequence[Electrolyte], options: Settings, notes: list) -> list:
+    """The analyses that run on these replicas, set up, in dependency order: those switched on whose needs
+    run; one that raises :class:`Skipped` is left out with a note."""
+    planned: dict = {}
+    for analysis in ANALYSES:
+        if analysis.switched_on(options) and all(n in planned for n in analysis.needs):
+            try:
+                planned[analysis.name] = analysis(electrolytes, options)
+            except Skipped as why:
+                notes.append(f"{analysis.name} skipped: {why}")
+    return list(planned.values())

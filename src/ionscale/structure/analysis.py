@@ -38,6 +38,7 @@ Pitfalls
 
 from __future__ import annotations
 
+import copy
 import warnings
 from typing import Mapping
 
@@ -103,16 +104,28 @@ class StructureAnalysis:
         self.radius_nm = radius_nm
         #: collection radius of each species; the anions' also covers the SSIP cut-offs
         self.collect_nm = np.where(anion, max(radius_nm, ssip_radius_nm or 0.0), radius_nm)
-        self.cutoffs = _per_species(cutoffs, sites.species, "cutoffs")
-        self.ssip_cutoffs = _per_species(ssip_cutoffs, [s for s, a in zip(sites.species, anion) if a], "ssip_cutoffs")
-        if self.ssip_cutoffs and not self.ssip:
-            raise IonscaleError("ssip_cutoffs given, but ssip_radius_nm=None switches the SSIP class off")
-        _check_inside("cutoffs", self.cutoffs, radius_nm, "radius_nm")
-        _check_inside("ssip_cutoffs", self.ssip_cutoffs, self.collect_nm.max(), "ssip_radius_nm")
+        self._set_cutoffs(cutoffs, ssip_cutoffs)
         self.geometry, self.intermittent = geometry, intermittent
         self.bin_nm, self.smooth_nm, self.n_blocks, self.kww_floor = bin_nm, smooth_nm, n_blocks, kww_floor
         dipoles = MolecularDipoles.for_sites(electrolyte.universe, sites) if geometry else None
         self.collector = ContactCollector(sites, self.collect_nm, vectors=geometry, dipoles=dipoles)
+
+    def _set_cutoffs(self, cutoffs: Cutoffs, ssip_cutoffs: Cutoffs) -> None:
+        sites = self.sites
+        self.cutoffs = _per_species(cutoffs, sites.species, "cutoffs")
+        anions = [s for s, role in zip(sites.species, sites.roles) if role == "anion"]
+        self.ssip_cutoffs = _per_species(ssip_cutoffs, anions, "ssip_cutoffs")
+        if self.ssip_cutoffs and not self.ssip:
+            raise IonscaleError("ssip_cutoffs given, but ssip_radius_nm=None switches the SSIP class off")
+        _check_inside("cutoffs", self.cutoffs, self.radius_nm, "radius_nm")
+        _check_inside("ssip_cutoffs", self.ssip_cutoffs, self.collect_nm.max(), "ssip_radius_nm")
+
+    def with_cutoffs(self, cutoffs: Cutoffs, ssip_cutoffs: Cutoffs = None) -> "StructureAnalysis":
+        """The same analysis (sites, donors, collector, settings) with these cut-offs: the other replicas of a
+        state point take those that the first one chose, so that their numbers can be averaged."""
+        other = copy.copy(self)
+        other._set_cutoffs(cutoffs, ssip_cutoffs)
+        return other
 
     # -- running -------------------------------------------------------------------------------
     def run(self, store=None, **scan_options) -> StructureResult:

@@ -27,10 +27,9 @@ from typing import Callable, Optional
 
 from ..errors import IonscaleError
 from ..io import open_universe
-from ..analyses import Settings
-from ..pipeline import collectors, structure_analyses
+from ..analyses import Settings, plan
+from ..pipeline import replica_pass
 from ..core.files import atomic_write
-from ..store import scan
 from ..system import Electrolyte
 from .spec import ReplicaSpec, SpeciesSpec, StatePointSpec, StudySpec
 
@@ -101,11 +100,8 @@ def pass_replica(job: ReplicaJob) -> dict:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)  # readers' notices, not the user's concern
         es = electrolyte_of(job)
-        structure = structure_analyses([es], job.options, [])
-        # the same collectors as the analysis of the state point (pipeline.analyse), so that it finds this pass cached
-        scan(es, start=job.options.start, stop=job.options.stop, step=job.options.step, cache=job.cache,
-             collectors=collectors(es, structure[0] if structure else None, job.options),
-             progress=lambda done, total: read.append(done))
+        replica_pass(es, 0, plan([es], job.options, []), job.options, cache=job.cache,
+                     progress=lambda done, total: read.append(done))
     return {"point": job.point, "index": job.index, "status": "computed" if read else "cached",
             "seconds": time.perf_counter() - began}
 
