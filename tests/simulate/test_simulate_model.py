@@ -10,7 +10,9 @@ from ionscale.simulate import ASSOCIATION, PRESETS, preset, run_simulation
 from ionscale.simulate.config import WCA_RANGE
 from ionscale.simulate.placement import place
 from ionscale.simulate.mapping import REFERENCE_CATION_DIFFUSION, free_cation_diffusion, time_scale
-from ionscale.simulate.models import short_range_forces
+from ionscale.simulate.models import short_range_force
+from ionscale.simulate.protocol import fastest_platform
+from ionscale.errors import IonscaleError
 from ionscale.simulate.species import CONTACT_CUTOFF_NM
 from ionscale.simulate.topology import Topology
 
@@ -30,8 +32,7 @@ def test_association_well_has_the_documented_shape():
             system.addParticle(1.0)
         box = cfg.box_length
         system.setDefaultPeriodicBoxVectors(openmm.Vec3(box, 0, 0), openmm.Vec3(0, box, 0), openmm.Vec3(0, 0, box))
-        for force in short_range_forces(cfg.model_copy(update={"association_kT": depth}), top):
-            system.addForce(force)
+        system.addForce(short_range_force(cfg.model_copy(update={"association_kT": depth}), top))
         contexts.append(openmm.Context(system, openmm.VerletIntegrator(0.001),
                                        openmm.Platform.getPlatformByName("Reference")))
     grid = np.stack(np.meshgrid(*[np.arange(6) * 1.2] * 3, indexing="ij"), -1).reshape(-1, 3)[: top.n_beads]
@@ -58,7 +59,7 @@ def test_association_well_has_the_documented_shape():
 
 def test_short_range_forces_equal_the_brute_force_pair_sum():
     """WCA between every non-bonded pair plus the cation-tip well, summed over all pairs (minimum image) in
-    numpy, equals OpenMM's energy of the split forces (small pairs, pairs with a core) on a packed box."""
+    numpy, equals OpenMM's energy of the short-range force on a packed box."""
     cfg = preset("star-anion", arms=4, n_anions=12, concentration=1.0, cutoff=1.5, association_kT=3.0)
     top = Topology.from_config(cfg)
     x = place(cfg, top, np.random.default_rng(4))
@@ -67,8 +68,7 @@ def test_short_range_forces_equal_the_brute_force_pair_sum():
     for _ in range(top.n_beads):
         system.addParticle(1.0)
     system.setDefaultPeriodicBoxVectors(openmm.Vec3(box, 0, 0), openmm.Vec3(0, box, 0), openmm.Vec3(0, 0, box))
-    for force in short_range_forces(cfg, top):
-        system.addForce(force)
+    system.addForce(short_range_force(cfg, top))
     context = openmm.Context(system, openmm.VerletIntegrator(0.001), openmm.Platform.getPlatformByName("CPU"))
     context.setPositions(x)
     energy = context.getState(getEnergy=True).getPotentialEnergy().value_in_unit(openmm.unit.kilojoule_per_mole)
@@ -176,3 +176,87 @@ def test_association_presets_bracket_the_default(name):
     weak = name.startswith("weak")
     assert (cfg.epsilon_r > default.epsilon_r) == weak and (cfg.association_kT > 0) == (not weak)
     assert name in PRESETS
+
+
+def _split_short_range_forces(cfg, top):
+    """The short-range forces as they were before the single force (issue 11): small-bead pairs with a
+    ``core`` flag and a short cut-off, plus an interaction group of the cores with everything."""
+    from ionscale.simulate.models import PAIR, WCA
+    from ionscale.simulate.mapping import MOLAR_GAS_CONSTANT
+    is_core = top.names == "COR"
+    energy = WCA + (" - depth * step(-site1 * site2 - 0.5) * select(step(r - range), step(range + width - r)"
+                    " * cos(0.5 * pi * (r - range) / width)^2, 1)")
+    small = openmm.CustomNonbondedForce(f"(1 - core1) * (1 - core2) * ({energy}){PAIR}")
+    for name in ("sigma", "site", "core"):
+        small.addPerParticleParameter(name)
+    small.addGlobalParameter("depth", cfg.association_kT * MOLAR_GAS_CONSTANT * cfg.temperature)
+    small.addGlobalParameter("width", cfg.association_range)
+    small.addGlobalParameter("pi", np.pi)
+    small.setCutoffDistance(max(WCA_RANGE * float(top.sigmas[~is_core].max()),
+                                WCA_RANGE * (cfg.sigma_cation + cfg.sigma_bead) / 2 + cfg.association_range))
+    sites = np.where(top.names == "CAT", 1.0, np.where(top.names == "TIP", -1.0, 0.0))
+    for sigma, site, core in zip(top.sigmas, sites, is_core):
+        small.addParticle([float(sigma), float(site), float(core)])
+    cores = openmm.CustomNonbondedForce(WCA + PAIR)
+    cores.addPerParticleParameter("sigma")
+    for sigma in top.sigmas:
+        cores.addParticle([float(sigma)])
+    cores.setCutoffDistance(WCA_RANGE * float(top.sigmas.max()))
+    core_index, others = [int(i) for i in np.flatnonzero(is_core)], [int(i) for i in np.flatnonzero(~is_core)]
+    cores.addInteractionGroup(core_index, others)
+    cores.addInteractionGroup(core_index, core_index)
+    for force in (small, cores):
+        force.addGlobalParameter("eps", cfg.wca_epsilon)
+        force.addGlobalParameter("wca_range", WCA_RANGE)
+        force.setNonbondedMethod(openmm.CustomNonbondedForce.CutoffPeriodic)
+        for i, j in top.bonds:
+            force.addExclusion(int(i), int(j))
+    return [small, cores]
+
+
+@pytest.mark.parametrize("platform", ["Reference", "CPU"])
+@pytest.mark.parametrize("base", ["demo", "star-anion"])
+def test_single_short_range_force_has_the_hamiltonian_of_the_split_forces(base, platform):
+    """The faster force field (one short-range force) gives the total energy and every particle's force
+    of the old one (split short-range forces; same bonds and Coulomb) on a packed, minimised-free random
+    configuration at strong association, to 1e-4 relative."""
+    from ionscale.simulate.models import build_system
+    cfg = preset(base, **ASSOCIATION["strong"], concentration=1.0)
+    top = Topology.from_config(cfg)
+    x = place(cfg, top, np.random.default_rng(7))
+    new = build_system(cfg, top)
+    old = build_system(cfg, top)
+    old.removeForce(old.getNumForces() - 1)
+    for force in _split_short_range_forces(cfg, top):
+        old.addForce(force)
+    assert (new.getNumForces(), old.getNumForces()) == (3, 4)
+    results = []
+    for system in (new, old):
+        context = openmm.Context(system, openmm.VerletIntegrator(0.001), openmm.Platform.getPlatformByName(platform))
+        context.setPositions(x)
+        state = context.getState(getEnergy=True, getForces=True)
+        results.append((state.getPotentialEnergy().value_in_unit(openmm.unit.kilojoule_per_mole),
+                        state.getForces(asNumpy=True).value_in_unit(openmm.unit.kilojoule_per_mole / openmm.unit.nanometer)))
+    (e_new, f_new), (e_old, f_old) = results
+    assert abs(e_old) > 1.0 and np.abs(f_old).max() > 100.0  # a configuration with real work for both
+    assert e_new == pytest.approx(e_old, rel=1e-4)
+    scale = np.linalg.norm(f_old, axis=1).max()
+    assert np.abs(f_new - f_old).max() <= 1e-4 * scale
+
+
+@pytest.mark.parametrize("names, chosen", [
+    (["Reference", "CPU", "CUDA", "OpenCL"], "CUDA"),
+    (["Reference", "OpenCL", "CPU"], "OpenCL"),
+    (["Reference", "CPU", "HIP"], "HIP"),
+    (["Reference", "CPU"], "CPU"),
+    (["Reference", "SomePlugin"], "Reference"),
+    (["Reference"], "Reference"),
+])
+def test_a_gpu_platform_is_picked_whenever_one_is_installed(names, chosen):
+    assert fastest_platform(names) == chosen
+    assert fastest_platform(reversed(names)) == chosen
+
+
+def test_no_platform_is_a_clear_error():
+    with pytest.raises(IonscaleError, match="no platform"):
+        fastest_platform([])

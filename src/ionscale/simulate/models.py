@@ -102,8 +102,7 @@ def build_system(cfg: SimulationConfig, top: Topology) -> openmm.System:
         coulomb.addException(int(i), int(j), 0.0, 1.0, 0.0)
     system.addForce(coulomb)
 
-    for force in short_range_forces(cfg, top):
-        system.addForce(force)
+    system.addForce(short_range_force(cfg, top))
     return system
 
 
@@ -111,56 +110,45 @@ WCA = "step(range - r) * (4 * eps * (x^2 - x) + eps)"
 PAIR = "; x = (s / r)^6; range = wca_range * s; s = (sigma1 + sigma2) / 2"
 
 
-def short_range_forces(cfg: SimulationConfig, top: Topology) -> list[openmm.CustomNonbondedForce]:
+def short_range_force(cfg: SimulationConfig, top: Topology) -> openmm.CustomNonbondedForce:
     """WCA repulsion between all non-bonded beads and, with ``association_kT`` > 0, the cation–arm-end well.
 
-    Two forces, one cost each: the small beads (σ ≤ 0.3 nm) repel within 2^(1/6) σ_ij ≈ 0.34 nm, but a
-    core of σ = 1 nm reaches 1.12 nm; one force cut at 1.12 nm would visit ~30 times the pairs it needs
-    (it was two thirds of a step's cost). So the first force handles pairs of small beads with a short
-    cut-off (a ``core`` flag zeroes pairs with a core), the second the pairs with a core, as an
-    interaction group of the few cores with everything, cut at the core's reach.
+    One force, cut at the longest reach of any term: 2^(1/6) σ_ij of the largest pair (a core pair,
+    1.12 nm), or the well's r_m + w if longer; each pair's own terms vanish beyond their reach (the
+    ``step`` factors), so the cut-off changes no energy. The well is a term of the same expression:
+    each bead carries ``site`` = +1 (cation), −1 (charged arm end) or 0, and a pair feels the well when
+    site₁ site₂ = −1. It starts where the WCA repulsion ends, r_m = 2^(1/6) σ_ij.
 
-    The well is a term of the first force (a separate interaction-group force doubled the cost of a
-    step): each bead carries ``site`` = +1 (cation), −1 (charged arm end) or 0, and a pair feels the
-    well when site₁ site₂ = −1. It starts where the WCA repulsion ends, r_m = 2^(1/6) σ_ij.
+    Why one force (measured, CPU platform, 2 shared cores; ``benchmarks/simulate.py``): an earlier split
+    into small-bead pairs (short cut-off) and an interaction group of the cores with everything visited
+    fewer pairs, but OpenMM's CPU platform pays a neighbour-list build and a thread dispatch per force and
+    runs interaction groups without its fast path; the single force is 10–16 % faster per step for the
+    demo and star-anion presets, with the same energy and forces (``tests/simulate``: old and new agree
+    to round-off).
     """
-    is_core = top.names == "COR"
     energy = WCA
     if cfg.association_kT > 0:
         energy += (" - depth * step(-site1 * site2 - 0.5)"
                    " * select(step(r - range), step(range + width - r) * cos(0.5 * pi * (r - range) / width)^2, 1)")
-    small = openmm.CustomNonbondedForce(f"(1 - core1) * (1 - core2) * ({energy}){PAIR}")
-    small.addPerParticleParameter("sigma")
-    small.addPerParticleParameter("site")
-    small.addPerParticleParameter("core")
-    reach = WCA_RANGE * float(top.sigmas[~is_core].max())
+    force = openmm.CustomNonbondedForce(energy + PAIR)
+    force.addPerParticleParameter("sigma")
+    force.addPerParticleParameter("site")
+    reach = WCA_RANGE * float(top.sigmas.max())
     if cfg.association_kT > 0:
-        small.addGlobalParameter("depth", cfg.association_kT * MOLAR_GAS_CONSTANT * cfg.temperature)
-        small.addGlobalParameter("width", cfg.association_range)
-        small.addGlobalParameter("pi", np.pi)
+        force.addGlobalParameter("depth", cfg.association_kT * MOLAR_GAS_CONSTANT * cfg.temperature)
+        force.addGlobalParameter("width", cfg.association_range)
+        force.addGlobalParameter("pi", np.pi)
         reach = max(reach, WCA_RANGE * (cfg.sigma_cation + cfg.sigma_bead) / 2 + cfg.association_range)
-    small.setCutoffDistance(reach)
+    force.setCutoffDistance(reach)
     sites = np.where(top.names == "CAT", 1.0, np.where(top.names == "TIP", -1.0, 0.0))
-    for sigma, site, core in zip(top.sigmas, sites, is_core):
-        small.addParticle([float(sigma), float(site), float(core)])
-    forces = [small]
-    if is_core.any():
-        cores = openmm.CustomNonbondedForce(WCA + PAIR)
-        cores.addPerParticleParameter("sigma")
-        for sigma in top.sigmas:
-            cores.addParticle([float(sigma)])
-        cores.setCutoffDistance(WCA_RANGE * float(top.sigmas.max()))
-        core_index, others = [int(i) for i in np.flatnonzero(is_core)], [int(i) for i in np.flatnonzero(~is_core)]
-        cores.addInteractionGroup(core_index, others)
-        cores.addInteractionGroup(core_index, core_index)
-        forces.append(cores)
-    for force in forces:
-        force.addGlobalParameter("eps", cfg.wca_epsilon)
-        force.addGlobalParameter("wca_range", WCA_RANGE)
-        force.setNonbondedMethod(openmm.CustomNonbondedForce.CutoffPeriodic)
-        for i, j in top.bonds:
-            force.addExclusion(int(i), int(j))
-    return forces
+    for sigma, site in zip(top.sigmas, sites):
+        force.addParticle([float(sigma), float(site)])
+    force.addGlobalParameter("eps", cfg.wca_epsilon)
+    force.addGlobalParameter("wca_range", WCA_RANGE)
+    force.setNonbondedMethod(openmm.CustomNonbondedForce.CutoffPeriodic)
+    for i, j in top.bonds:
+        force.addExclusion(int(i), int(j))
+    return force
 
 
 def make_integrator(cfg: SimulationConfig, seed: int) -> openmm.Integrator:

@@ -394,6 +394,20 @@ def _seeds(seed: int) -> tuple[np.random.Generator, np.random.Generator, int]:
             int(noise.generate_state(1)[0]) % (2**31 - 2) + 1)
 
 
+PLATFORM_PREFERENCE = ("CUDA", "HIP", "OpenCL", "CPU", "Reference")
+"""OpenMM platforms, fastest first: a GPU platform whenever one is installed, else the CPU."""
+
+
+def fastest_platform(names: Iterable[str]) -> str:
+    """The first of :data:`PLATFORM_PREFERENCE` among the platform ``names`` installed (a name not in the
+    list, such as a plugin's, ranks after them); ``IonscaleError`` if there is none."""
+    names = list(names)
+    if not names:
+        raise IonscaleError("OpenMM reports no platform: reinstall openmm")
+    rank = {name: i for i, name in enumerate(PLATFORM_PREFERENCE)}
+    return min(names, key=lambda name: rank.get(name, len(rank)))
+
+
 def _context(system: openmm.System, integrator: openmm.Integrator, platform: Optional[str],
              deterministic: bool) -> openmm.Context:
     """A Context on ``platform`` (default: the fastest available).
@@ -403,8 +417,7 @@ def _context(system: openmm.System, integrator: openmm.Integrator, platform: Opt
     reproducible), or asks GPU platforms for deterministic forces.
     """
     names = [openmm.Platform.getPlatform(i).getName() for i in range(openmm.Platform.getNumPlatforms())]
-    if platform is None:
-        platform = max(names, key=lambda name: openmm.Platform.getPlatformByName(name).getSpeed())
+    platform = platform or fastest_platform(names)
     if platform not in names:
         raise IonscaleError(f"unknown OpenMM platform {platform!r}; available here: {', '.join(names)}")
     properties = {}
