@@ -11,7 +11,7 @@ Default mode — the issue's measurement (target: at most 30 % added)
 
    a. ``structure``  — the Electrolyte and ``StructureAnalysis`` set up as ``benchmarks/structure.py``
       does, the single pass with the contact collector and the structure analysis. The pass keeps its
-      transport bookkeeping (``ionscale.store.scan``), as in ``ionscale analyze``: clusters and S_ZZ
+      transport bookkeeping (``ionscale.trajectory.scan``), as in ``ionscale analyze``: clusters and S_ZZ
       need the ion positions. (``benchmarks/structure.py`` times the lighter transport-free pass.)
    b. ``+ clusters`` — ``ClusterAnalysis.run()`` on the structure's cation–anion shell contacts
       (``anion_bonds``, as ``ionscale analyze`` builds them): components, distributions, percolation and
@@ -34,7 +34,7 @@ Default mode — the issue's measurement (target: at most 30 % added)
    the first ``--frames`` frames (best of ``--repeat``):
 
    a. ``bare read``         — ``for ts in u.trajectory: ts.positions`` (MDAnalysis only);
-   b. ``store pass``        — ``ionscale.store.scan`` (what transport reads anyway);
+   b. ``store pass``        — ``ionscale.trajectory.scan`` (what transport reads anyway);
    c. ``+ contacts``        — the same pass with a ``DistanceContacts`` collector (cation–anion contacts
                               of the ``--contact-atoms`` within ``--cutoff-nm``); its share = c − b;
    d. ``clusters``          — ``ClusterAnalysis.run()`` on the store: components, distributions,
@@ -80,7 +80,7 @@ from ionscale import Electrolyte  # noqa: E402
 from ionscale.mesoscale import (ClusterAnalysis, DistanceContacts, ScreeningAnalysis,  # noqa: E402
                                 charge_structure_factor)
 from ionscale.mesoscale.screening_analysis import frame_stride  # noqa: E402
-from ionscale.store import scan  # noqa: E402
+from ionscale.trajectory import scan  # noqa: E402
 
 
 def best_of(repeat: int, work):
@@ -132,7 +132,7 @@ def synthetic(opts) -> int:
 
     clusters, sf, screening = t_clusters[2], t_szz[2], t_screen[2]
     rows = [("bare read (MDAnalysis)", t_bare, ""),
-            ("store pass (ionscale.store.scan)", t_pass, ""),
+            ("store pass (ionscale.trajectory.scan)", t_pass, ""),
             ("store pass + contact collector", t_contacts, f"{len(edges) / n:.0f} contacts/frame"),
             ("clusters (ClusterAnalysis.run)", t_clusters,
              f"free cations {clusters.get('free_ion_fraction', es.ions[0].label).value:.3f}"),

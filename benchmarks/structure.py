@@ -14,7 +14,7 @@ What it does
    a. ``solvation_analysis`` — ``Solute.from_atoms(Li, donors, radii=..., skip_rdf=True)`` with
       coordination, pairing, speciation and residence;
    b. ``ionscale`` — ``StructureAnalysis(...).run(cache=False)``: its own pass
-      (``ionscale.store.scan(..., transport=False)``: the contact search, without the unwrapped positions
+      (``ionscale.trajectory.scan(..., transport=False)``: the contact search, without the unwrapped positions
       that only transport needs), RDFs, shells, speciation, P(n anions), pair classes, continuous *and*
       intermittent residence functions with KWW fits, the linker function (geometry and SSIP off:
       solvation_analysis has neither);
@@ -109,7 +109,7 @@ def run_ionscale(u: mda.Universe):
 
 def structure_share(u: mda.Universe) -> tuple[float, float]:
     """(CPU, wall) seconds that structure adds to a pass transport makes anyway."""
-    from ionscale.store import scan
+    from ionscale.trajectory import scan
     from ionscale.structure.contacts import Contacts
     es = electrolyte(u)
     sa = analysis(es)

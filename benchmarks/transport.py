@@ -327,7 +327,7 @@ def case_ionscale(a: dict) -> dict:
 def case_pass(a: dict) -> dict:
     """The streaming pass alone (what the analysis reads from the trajectory), no correlations."""
     import MDAnalysis as mda
-    from ionscale.store import scan
+    from ionscale.trajectory import scan
     from ionscale.system import Electrolyte
     t0, base = _start()
     u = mda.Universe(a["topology"], a["trajectory"])
@@ -465,7 +465,7 @@ def case_analyze(a: dict) -> dict:
     import tempfile
     import MDAnalysis as mda
     import matplotlib.figure
-    from ionscale import output, store as store_module
+    from ionscale import output, trajectory as store_module
     from ionscale.transport import figures as figure_module
     from ionscale.system import Electrolyte
     from ionscale.transport import onsager
@@ -661,8 +661,8 @@ def run_scaling(opts) -> int:
           f"({_fmt_bytes(meta['trajectory_bytes'])} XTC), of which the first N are used")
     files = {"topology": meta["topology"], "trajectory": meta["trajectory"]}
     _build_offsets(meta["topology"], meta["trajectory"])
-    from ionscale.store import auto_workers
-    from ionscale.unwrap import compiled_available
+    from ionscale.trajectory import auto_workers
+    from ionscale.trajectory.unwrap import compiled_available
     cases = {"bare": ("bare_limit", {}), "serial": ("analyze", {"n_workers": 1}),
              "default": ("analyze", {"n_workers": 0})}
     runs = {(n, case): [] for n in lengths for case in cases}
@@ -794,7 +794,7 @@ def main(argv=None) -> int:
 
     rows = []  # (label, result dict, note)
     print(f"\n[1/4] bare read, ionscale pass, ionscale analysis: {opts.repeat} interleaved run(s) each ...", flush=True)
-    from ionscale.store import auto_workers
+    from ionscale.trajectory import auto_workers
     runs = {"bare": [], "pass": [], "ionscale": [], "ionscale_parallel": []}
     for _ in range(opts.repeat):
         for case in runs:

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from ionscale import Electrolyte
 from ionscale.cli import app
 from ionscale.mesoscale import ClusterAnalysis, DistanceContacts
-from ionscale.store import scan
+from ionscale.trajectory import scan
 
 #: the atoms of htp_md's cluster contacts: Li, and N, O, S of TFSI (tests/data/htpmd/README.md)
 HTPMD_CONTACT_ATOMS = "type 90 93 94 95"

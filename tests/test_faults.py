@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from ionscale import Electrolyte, IonscaleError
 from ionscale.cli import app
 from ionscale.io import open_universe
-from ionscale.store import scan
+from ionscale.trajectory import scan
 
 runner = CliRunner()
 FAST = ["--cation", "type 1", "--anion", "type 2", "--no-figures", "--no-structure", "--no-mesoscale", "--blocks", 2]
@@ -186,7 +186,7 @@ import sys, time
 sys.path.insert(0, {tests!r})
 from synthetic import build
 from ionscale import Electrolyte
-from ionscale.store import scan
+from ionscale.trajectory import scan
 
 
 class Slow:

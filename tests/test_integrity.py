@@ -11,7 +11,7 @@ from synthetic import build, write
 
 from ionscale import Electrolyte, IonscaleError
 from ionscale.pipeline import Options, analyse
-from ionscale.store import INTEGRITY_KEY, DamagedStoreError, TransportStore, scan
+from ionscale.trajectory import INTEGRITY_KEY, DamagedStoreError, TransportStore, scan
 
 
 @pytest.fixture

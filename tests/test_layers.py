@@ -2,7 +2,7 @@
 
 Every ``import`` statement of every module under ``src/ionscale`` is read with :mod:`ast` (nothing is
 imported, so no side effects), function-level imports included: a lazy import is still a dependency.
-A *room* is the first name below ``ionscale`` (``transport``, ``store``, ``cli``, …; ``ionscale``
+A *room* is the first name below ``ionscale`` (``transport``, ``trajectory``, ``cli``, …; ``ionscale``
 itself is the package's ``__init__``). A room may import only rooms of lower layers (:data:`LAYERS`;
 CONTRIBUTING.md explains them). The arrows that break this today are listed, each with its reason, in
 :data:`EXCEPTIONS`, so that any new upward or sideways arrow — and with it any new cycle — fails here;
@@ -23,8 +23,8 @@ PACKAGE = SRC / "ionscale"
 #: lowest first; a room may import the rooms of strictly lower layers only (peers do not import each other)
 LAYERS = [
     {"errors", "core"},                                    # the one exception type; the result table, atomic files
-    {"system", "io", "unwrap"},                            # the Electrolyte; opening trajectories; per-frame step
-    {"store"},                                             # frame store, single pass, cache, atomic_write
+    {"system", "io"},                                      # the Electrolyte; opening trajectories
+    {"trajectory"},                                        # PBC, unwrapping, frame store, the pass, cache, plans
     {"transport", "structure", "mesoscale", "simulate"},   # the analyses (kernels, results), the simulator
     {"continuum"},                                         # TDF, Newman set, PyBaMM: built on the analyses
     {"output", "analyses"},                                # writing any result; the analyses' settings (registry)

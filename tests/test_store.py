@@ -9,9 +9,10 @@ from realdata import HTPMD, LITFSI, htpmd_universe
 from synthetic import BOX_A, build
 
 from ionscale import Electrolyte, IonscaleError
-from ionscale import store as store_module
+from ionscale.trajectory import parallel as parallel_module
+from ionscale.trajectory import streaming as scan_module
 from ionscale.core.files import atomic_write
-from ionscale.store import TransportStore, scan
+from ionscale.trajectory import TransportStore, scan
 
 CM2_S_PER_NM2_PS = 1e-14 / 1e-12
 
@@ -108,7 +109,7 @@ def test_parallel_chunks_are_bit_identical(backend, shared_file, tmp_path, monke
         made.append(path)
         return str(path)
 
-    monkeypatch.setattr(store_module, "_shared_file", shared_file_in_tmp if shared_file == "tmp" else lambda n: None)
+    monkeypatch.setattr(parallel_module, "shared_file", shared_file_in_tmp if shared_file == "tmp" else lambda n: None)
     syn = build("walkers", n_pairs=30, n_frames=200, n_solvent=20, seed=5)
     es = Electrolyte.from_universe(syn.universe, cation=syn.cation, anion=syn.anion, solvent=syn.solvent)
     serial = scan(es, cache=False)
@@ -119,12 +120,12 @@ def test_parallel_chunks_are_bit_identical(backend, shared_file, tmp_path, monke
 
 
 def test_shared_file_reserves_its_size_and_maps_back():
-    path = store_module._shared_file(4 * 5 * 3 * 8)
+    path = parallel_module.shared_file(4 * 5 * 3 * 8)
     try:
         assert Path(path).stat().st_size == 4 * 5 * 3 * 8
-        rows = store_module._SharedRows(path, (4, 5, 3), first=2).rows(2)
+        rows = parallel_module.SharedRows(path, (4, 5, 3), first=2).rows(2)
         rows[:] = np.arange(30.0).reshape(2, 5, 3)
-        whole = store_module._map_shared(path, (4, 5, 3))
+        whole = parallel_module.map_shared(path, (4, 5, 3))
     finally:
         Path(path).unlink()
     assert np.array_equal(whole[2:], np.arange(30.0).reshape(2, 5, 3)) and not whole[:2].any()
@@ -144,11 +145,11 @@ def test_parallel_progress_counts_frames_and_workers_are_checked():
 
 
 def test_automatic_workers_only_for_large_trajectories(monkeypatch):
-    monkeypatch.setattr(store_module.os, "sched_getaffinity", lambda pid: set(range(12)), raising=False)
-    assert store_module.auto_workers(100, 1000) == 1
-    assert store_module.auto_workers(5000, 20_000) == 8
-    monkeypatch.setattr(store_module.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
-    assert store_module.auto_workers(5000, 20_000) == 2
+    monkeypatch.setattr(parallel_module.os, "sched_getaffinity", lambda pid: set(range(12)), raising=False)
+    assert parallel_module.auto_workers(100, 1000) == 1
+    assert parallel_module.auto_workers(5000, 20_000) == 8
+    monkeypatch.setattr(parallel_module.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    assert parallel_module.auto_workers(5000, 20_000) == 2
 
 
 def test_memory_grows_with_ions_not_atoms():
@@ -184,7 +185,7 @@ def test_cache_is_reused_and_keyed_on_settings(tmp_path, monkeypatch):
 
     def no_reading(*args, **kwargs):
         raise AssertionError("the trajectory was read again")
-    monkeypatch.setattr(store_module, "_scan_chunk", no_reading)
+    monkeypatch.setattr(scan_module, "_scan_chunk", no_reading)
     again = scan(es)
     assert np.array_equal(first.positions_nm, again.positions_nm)
     with pytest.raises(AssertionError, match="read again"):
@@ -226,7 +227,7 @@ def test_pass_without_transport_runs_the_collectors_only_and_is_cached_apart(tmp
 
     def no_reading(*args, **kwargs):
         raise AssertionError("the trajectory was read again")
-    monkeypatch.setattr(store_module, "_scan_chunk", no_reading)
+    monkeypatch.setattr(scan_module, "_scan_chunk", no_reading)
     assert scan(es, collectors=[FirstAtom()], transport=False).positions_nm is None  # from its cache
     assert np.array_equal(scan(es, collectors=[FirstAtom()]).positions_nm, full.positions_nm)  # never the light one
 

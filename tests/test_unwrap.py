@@ -7,9 +7,9 @@ import scipy.sparse as sp
 from synthetic import build
 
 from ionscale import Electrolyte
-from ionscale import unwrap as unwrap_module
-from ionscale.store import minimum_image, scan, tracked_points
-from ionscale.unwrap import Unwrapper
+from ionscale.trajectory import unwrap as unwrap_module
+from ionscale.trajectory import minimum_image, scan, tracked_points
+from ionscale.trajectory.unwrap import Unwrapper
 
 needs_numba = pytest.mark.skipif(not unwrap_module.compiled_available(), reason="numba is not installed")
 

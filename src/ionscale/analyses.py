@@ -306,7 +306,7 @@ class Run:
     the upstream analyses it declares."""
 
     electrolytes: Sequence[Electrolyte]
-    #: the pass over each replica (:class:`ionscale.store.TransportStore`), in the order of ``electrolytes``
+    #: the pass over each replica (:class:`ionscale.trajectory.TransportStore`), in the order of ``electrolytes``
     stores: Sequence
     temperature: float   # K
     options: Settings

@@ -18,7 +18,7 @@ import numpy as np
 
 from .analyses import Options, Run, Settings, plan
 from .errors import IonscaleError
-from .store import scan
+from .trajectory import scan
 from .system import Electrolyte
 
 
@@ -73,7 +73,7 @@ def refuse_duplicate_replicas(electrolytes: Sequence[Electrolyte]) -> None:
     """Refuse replicas that are the same trajectory (the same file twice, a link or a copy of it, or
     one in-memory trajectory twice): they are not independent, and their spread — the error bar —
     would be exactly zero."""
-    from .store import trajectory_fingerprint
+    from .trajectory import trajectory_fingerprint
     seen: dict = {}
     for k, es in enumerate(electrolytes):
         key = trajectory_fingerprint(es.universe)

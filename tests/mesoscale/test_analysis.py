@@ -12,7 +12,7 @@ from ionscale.mesoscale import (ClusterAnalysis, DistanceContacts, MesoscaleResu
                                 screening_analysis)
 from ionscale.mesoscale.decay_fit import DecayFit
 from ionscale.mesoscale.figures import plot_charge_correlation
-from ionscale.store import scan
+from ionscale.trajectory import scan
 from ionscale.transport.quantities import nernst_einstein_conductivity
 from ionscale.core.table import COLUMNS
 

@@ -14,7 +14,7 @@ from realdata import HTPMD, HTPMD_RUNS, LITFSI, htpmd_universe
 
 from ionscale import Electrolyte
 from ionscale.mesoscale import ClusterAnalysis, DistanceContacts, ScreeningAnalysis, endpoint_diffusion_m2_s
-from ionscale.store import scan
+from ionscale.trajectory import scan
 
 CONTACT_ATOMS = "type 90 93 94 95"
 README = {"9-0-246295613-0": dict(sigma_S_cm=0.0047982559, t_plus=0.1211187893),

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from structure_data import hand_built_electrolyte, hand_built_universe
 
-from ionscale.store import scan
+from ionscale.trajectory import scan
 from ionscale.structure import StructureAnalysis
 from ionscale.structure.contacts import Contacts
 from ionscale.core.table import COLUMNS

@@ -70,7 +70,7 @@ def test_shell_dipole_of_a_molecule_split_by_the_box(result):
 def test_cutoffs_change_without_a_new_pass():
     """A new cut-off reuses the store; 0.35 nm takes S1 (3 Å) into Li0's shell."""
     es = hand_built_electrolyte()
-    from ionscale.store import scan
+    from ionscale.trajectory import scan
     first = StructureAnalysis(es, cutoffs=0.25)
     store = scan(es, collectors=[first.collector], cache=False)
     wider = StructureAnalysis(es, cutoffs={"A": 0.25, "S": 0.35}).run(store)

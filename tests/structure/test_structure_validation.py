@@ -9,7 +9,7 @@ import pytest
 from MDAnalysis.lib.distances import distance_array
 from structure_data import bn_fec_electrolyte
 
-from ionscale.store import scan
+from ionscale.trajectory import scan
 from ionscale.structure import StructureAnalysis
 from ionscale.structure.contacts import Contacts
 from ionscale.structure.shells import first_shells

@@ -8,7 +8,7 @@ from scipy import constants
 from synthetic import build, write
 
 from ionscale import Electrolyte, IonscaleError, OnsagerAnalysis, OnsagerResult
-from ionscale.store import scan
+from ionscale.trajectory import scan
 from ionscale.transport.frames import solvent_from_barycentric
 
 

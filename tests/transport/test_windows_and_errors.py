@@ -8,7 +8,7 @@ import pytest
 from synthetic import build
 
 from ionscale.errors import IonscaleError
-from ionscale.store import scan
+from ionscale.trajectory import scan
 from ionscale.transport.onsager import OnsagerAnalysis
 from ionscale.core.table import format_value
 from ionscale.system import Electrolyte

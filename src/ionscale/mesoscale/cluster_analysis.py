@@ -28,7 +28,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import IonscaleError
-from ..store import TransportStore
+from ..trajectory import TransportStore
 from ..system import Electrolyte
 from . import blocks
 from .box import box_of

@@ -35,7 +35,7 @@ PAIRS = ("cation-anion", "all")
 
 
 class DistanceContacts:
-    """A store :class:`~ionscale.store.Collector` of ion–ion contact edges (module docstring).
+    """A store :class:`~ionscale.trajectory.Collector` of ion–ion contact edges (module docstring).
 
     Parameters
     ----------

@@ -51,7 +51,7 @@ def dielectric_constant(dipole_e_nm: np.ndarray, volume_nm3: float, temperature_
 
 
 class SolventDipoles:
-    """A store :class:`~ionscale.store.Collector` of the total dipole M (e·nm) of the solvent molecules.
+    """A store :class:`~ionscale.trajectory.Collector` of the total dipole M (e·nm) of the solvent molecules.
 
     M = Σ_a q_a (r_a − r_first(a)) over the atoms of the neutral molecules, each molecule made whole by
     the minimum image about its first atom (for a neutral molecule the dipole does not depend on the

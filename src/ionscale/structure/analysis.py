@@ -45,7 +45,7 @@ from typing import Mapping
 import numpy as np
 
 from ..errors import IonscaleError
-from ..store import scan
+from ..trajectory import scan
 from ..system import Electrolyte
 from ..core.table import Row
 from .contacts import ContactCollector, Contacts
@@ -132,7 +132,7 @@ class StructureAnalysis:
         """Analyse ``store`` (a pass that ran :attr:`collector`), or run a pass first: one for this
         analysis alone, without the transport bookkeeping (``scan(..., transport=False)``).
 
-        ``scan_options`` go to :func:`ionscale.store.scan` (start, stop, step, backend, cache, ...)."""
+        ``scan_options`` go to :func:`ionscale.trajectory.scan` (start, stop, step, backend, cache, ...)."""
         if store is None:
             store = scan(self.electrolyte, collectors=[self.collector], transport=False, **scan_options)
         elif scan_options:

@@ -3,7 +3,7 @@
 Every structure number of SPEC §4–5 — shells, ion-pair classes, residence times, and the RDFs that
 set the cut-offs — follows from one list: which donor atom is how far from which cation in which
 frame, for all pairs closer than a collection radius. :class:`ContactCollector` builds that list in
-the single streaming pass (it is a :class:`ionscale.store.Collector`), searching a few frames at a time
+the single streaming pass (it is a :class:`ionscale.trajectory.Collector`), searching a few frames at a time
 (:data:`BATCH_FRAMES`); its arrays land in the store and its cache. Everything after it is NumPy on
 those arrays, so a new cut-off (up to the collection radius) never re-reads the trajectory.
 
@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import IonscaleError
-from ..store import ANGSTROM_PER_NM
+from ..trajectory import ANGSTROM_PER_NM
 from .geometry import MolecularDipoles
 from .neighbours import pairs_within
 from .sets import distinct

@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import constants
 
-from ..store import minimum_image
+from ..trajectory import minimum_image
 from .sites import Sites
 
 #: 1 e·Å in debye (1 D = 1e-21/c C·m)

@@ -30,7 +30,7 @@ from functools import lru_cache
 import numpy as np
 from MDAnalysis.lib.distances import capped_distance
 
-from ..store import is_orthorhombic, minimum_image
+from ..trajectory import is_orthorhombic, minimum_image
 
 #: candidates are searched this much further out (Å), so that rounding in the search misses nothing
 MARGIN_A = 1e-3

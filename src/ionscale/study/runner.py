@@ -3,7 +3,7 @@
 Every expensive step is a task on a ``dask.distributed`` cluster (a ``LocalCluster`` by default, or an
 existing scheduler by address): simulating a replica (for state points that name a preset) and the
 single pass over each replica's trajectory. A pass writes its result atomically into ``DIR/cache/``,
-keyed by the files' identities and the settings (:func:`ionscale.store.scan`), so a re-run after a
+keyed by the files' identities and the settings (:func:`ionscale.trajectory.scan`), so a re-run after a
 crash, Ctrl-C, a killed worker or a new state point finds the finished passes and recomputes only what
 is missing or whose inputs changed. Each state point is then analysed from its cached passes (cheap,
 in this process) into ``DIR/points/<label>/``, skipped when its inputs are unchanged, and the study is

@@ -66,7 +66,7 @@ import numpy as np
 from scipy import constants
 
 from ..errors import IonscaleError
-from ..store import TransportStore, scan
+from ..trajectory import TransportStore, scan
 from ..system import Electrolyte
 from . import quantities as q
 from .correlate import collective_msd_matrix, self_msd
@@ -161,7 +161,7 @@ class OnsagerAnalysis:
     start, stop, step : int, optional
         Frames of each trajectory to use.
     backend, n_workers, cache, progress
-        Passed to :func:`ionscale.store.scan` (parallel reading and the on-disk cache).
+        Passed to :func:`ionscale.trajectory.scan` (parallel reading and the on-disk cache).
     stores : sequence of TransportStore, optional
         The passes over the trajectories, one per electrolyte, when already done (e.g. together with
         the structure analysis); the trajectories are then not read.

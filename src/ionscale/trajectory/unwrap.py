@@ -1,7 +1,7 @@
 """One frame of the streaming pass: the increments of the tracked points, W·Δx, with Δx unwrapped.
 
 For consecutive frames t−1, t of ``n_atoms`` positions (Å) and the sparse weight matrix W of
-:func:`ionscale.store.tracked_points`, the increment of tracked point p is
+:func:`ionscale.trajectory.frames.tracked_points`, the increment of tracked point p is
 
     Δp = Σ_a W[p, a] Δx_a,    Δx_a = x_a(t) − x_a(t−1) − L round((x_a(t) − x_a(t−1)) / L),
 
@@ -13,7 +13,7 @@ the frame, so it decides whether the pass keeps up with the reader.
 Two implementations give *identical* numbers (tests check it): a compiled one (numba, an optional
 dependency; one loop over the atoms, no temporary arrays) and a NumPy one. Both form Δx in float64
 from the stored coordinates, fold exactly the atoms that crossed a face (a row with some component
-beyond half a box length, as ``store._fold_orthorhombic`` does), and sum every row of W in the order
+beyond half a box length, as ``pbc._fold_orthorhombic`` does), and sum every row of W in the order
 of its column indices, starting from zero — the order of SciPy's CSR product, which is what the NumPy
 path calls (sequential sums, not BLAS, whose order depends on the machine).
 """
@@ -107,7 +107,7 @@ class Unwrapper:
     Parameters
     ----------
     weights : scipy.sparse matrix (n_points, n_atoms), n_points >= 2
-        Row p: the weights of tracked point p (:func:`ionscale.store.tracked_points`: the last two rows
+        Row p: the weights of tracked point p (:func:`ionscale.trajectory.frames.tracked_points`: the last two rows
         are the solvent centre and the barycentre, which the compiled step sums as dense rows).
     compiled : bool
         Use the compiled step (numba must be installed) for orthorhombic boxes; the NumPy step otherwise.
