@@ -18,28 +18,33 @@ import numpy as np
 
 from .analyses import Options, Run, Settings, plan
 from .errors import IonscaleError
-from .trajectory import scan
+from .trajectory import ElectrolyteSource, PassPlan, scan
 from .system import Electrolyte
 
 
 def analyse(electrolytes: Sequence[Electrolyte], temperature: float, options: Settings = Options(), *,
             cache=True, backend: str = "serial", n_workers: int = 1,
             progress: Callable[[str, int, int], None] | None = None,
-            concentration_mol_L: float | None = None) -> tuple[list, list]:
+            concentration_mol_L: float | None = None, plans: Sequence[PassPlan] | None = None) -> tuple[list, list]:
     """Analyse the replicas of one state point. Returns (results, notes): the results follow the protocol
     of :mod:`ionscale.output`, in the registry's order (transport first, then structure, mesoscale,
     continuum). ``concentration_mol_L`` (default: the cation concentration) is where a given thermodynamic
-    factor table is read."""
+    factor table is read. ``plans``: the passes were run elsewhere (a study's workers, :func:`pass_plan`);
+    each replica's store is read from its planned cache entry, and a missing or different entry is an
+    error (:class:`ionscale.trajectory.PassPlanError`), never a second reading of the trajectory."""
     check_temperature(temperature)
     refuse_duplicate_replicas(electrolytes)
     notes: list = []
     analyses = plan(electrolytes, options, notes)
     stores = []
     for k, es in enumerate(electrolytes):
+        if plans is not None:
+            stores.append(plans[k].load(es, pass_settings(analyses, k, options)["collectors"]))
+            continue
         label = f"replica {k + 1}/{len(electrolytes)}" if len(electrolytes) > 1 else "trajectory"
         report = None if progress is None else (lambda done, total, label=label: progress(label, done, total))
-        stores.append(replica_pass(es, k, analyses, options, cache=cache, backend=backend, n_workers=n_workers,
-                                   progress=report))
+        stores.append(scan(es, **pass_settings(analyses, k, options), cache=cache, backend=backend,
+                           n_workers=n_workers, progress=report))
     results: dict = {}
     for analysis in analyses:
         upstream = {name: results[name] for name in analysis.needs + analysis.uses if name in results}
@@ -48,12 +53,20 @@ def analyse(electrolytes: Sequence[Electrolyte], temperature: float, options: Se
     return list(results.values()), notes
 
 
-def replica_pass(electrolyte: Electrolyte, k: int, analyses: Sequence, options: Settings, **scan_options):
-    """The single pass over replica ``k`` (or its cached result) with what the analyses collect: the same
-    for a study's pass task as for the analysis of its state point, which then finds it cached."""
-    return scan(electrolyte, start=options.start, stop=options.stop, step=options.step,
-                collectors=[c for analysis in analyses for c in analysis.collectors(k)],
-                transport=any(analysis.positions for analysis in analyses), **scan_options)
+def pass_settings(analyses: Sequence, k: int, options: Settings) -> dict:
+    """The pass over replica ``k`` as the analyses need it: its frames, every collector they add, and
+    whether it keeps the unwrapped ion positions (not when no analysis uses them, e.g. structure alone)."""
+    return {"start": options.start, "stop": options.stop, "step": options.step,
+            "collectors": [c for analysis in analyses for c in analysis.collectors(k)],
+            "transport": any(analysis.positions for analysis in analyses)}
+
+
+def pass_plan(name: str, source: ElectrolyteSource, options: Settings, cache_folder) -> PassPlan:
+    """The plan of one replica's pass for the analyses ``options`` switch on (a study's pass task): made
+    here, executed by a worker (:meth:`PassPlan.execute`), read back by :func:`analyse` (``plans``)."""
+    electrolyte = source.open()
+    analyses = plan([electrolyte], options, [])
+    return PassPlan.make(name, source, electrolyte, cache_folder=cache_folder, **pass_settings(analyses, 0, options))
 
 
 #: the lowest temperature accepted, K: MD electrolytes run at hundreds of K; a value below 1 K is a slip

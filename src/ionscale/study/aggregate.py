@@ -34,7 +34,7 @@ from ..mesoscale.onset import PERCOLATION_THRESHOLD, percolation_onset_of
 from ..output import write_analysis
 from ..pipeline import analyse
 from ..core.files import atomic_write
-from .runner import POINTS_FOLDER, Outcome, ReplicaJob, electrolyte_of, write_json
+from .runner import POINTS_FOLDER, Outcome, ReplicaJob, write_json
 from .spec import StatePointSpec, StudySpec
 
 VERSIONED = ("ionscale", "MDAnalysis", "numpy", "scipy", "pandas", "dask", "distributed", "openmm")
@@ -42,9 +42,9 @@ VERSIONED = ("ionscale", "MDAnalysis", "numpy", "scipy", "pandas", "dask", "dist
 
 def analyse_point(spec: StudySpec, point: StatePointSpec, jobs: list[ReplicaJob], folder: Path) -> Path:
     """Analyse one state point from the cached passes of its finished replicas into ``folder``."""
-    electrolytes = [electrolyte_of(job) for job in jobs]
-    results, notes = analyse(electrolytes, spec.temperature, jobs[0].options, cache=jobs[0].cache,
-                             concentration_mol_L=point.concentration)
+    electrolytes = [job.plan.source.open() for job in jobs]
+    results, notes = analyse(electrolytes, spec.temperature, spec.analysis, concentration_mol_L=point.concentration,
+                             plans=[job.plan for job in jobs])
     expected = point.simulate.replicas if point.simulate else len(point.replicas)
     if len(jobs) < expected:
         notes.append(f"only {len(jobs)} of {expected} replicas finished; the others failed")

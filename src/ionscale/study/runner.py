@@ -2,8 +2,11 @@
 
 Every expensive step is a task on a ``dask.distributed`` cluster (a ``LocalCluster`` by default, or an
 existing scheduler by address): simulating a replica (for state points that name a preset) and the
-single pass over each replica's trajectory. A pass writes its result atomically into ``DIR/cache/``,
-keyed by the files' identities and the settings (:func:`ionscale.trajectory.scan`), so a re-run after a
+single pass over each replica's trajectory. Each pass is planned here (:class:`ionscale.trajectory.PassPlan`:
+its collectors and its cache entry, from the same settings as the analysis) and executed by a worker,
+which writes its result atomically into ``DIR/cache/``, keyed by the files' identities and the settings
+(:func:`ionscale.trajectory.scan`); the analysis of a state point reads only those entries (a missing
+one is an error, never a second reading of the trajectory). A re-run after a
 crash, Ctrl-C, a killed worker or a new state point finds the finished passes and recomputes only what
 is missing or whose inputs changed. Each state point is then analysed from its cached passes (cheap,
 in this process) into ``DIR/points/<label>/``, skipped when its inputs are unchanged, and the study is
@@ -25,12 +28,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional
 
-from ..errors import IonscaleError
-from ..io import open_universe
-from ..analyses import Settings, plan
-from ..pipeline import replica_pass
 from ..core.files import atomic_write
-from ..system import Electrolyte
+from ..errors import IonscaleError
+from ..pipeline import pass_plan
+from ..trajectory import ElectrolyteSource, PassPlan
 from .spec import ReplicaSpec, SpeciesSpec, StatePointSpec, StudySpec
 
 CACHE_FOLDER = "cache"
@@ -38,26 +39,28 @@ POINTS_FOLDER = "points"
 SIMULATIONS_FOLDER = "simulations"
 
 
+def source_of(replica: ReplicaSpec, species: SpeciesSpec) -> ElectrolyteSource:
+    """Where a replica's electrolyte comes from: its files and the state point's selections."""
+    return ElectrolyteSource(Path(replica.topology), tuple(replica.trajectories), replica.topology_format,
+                             replica.format, species.electrolyte_kwargs())
+
+
 @dataclass(frozen=True)
 class ReplicaJob:
-    """Everything one pass task needs (picklable: it travels to Dask workers)."""
+    """One pass task: the replica's pass, planned in the study's process (picklable: it travels to a
+    Dask worker, which executes the plan; the state point's analysis then loads what it left)."""
 
     point: str
     index: int
-    replica: ReplicaSpec
-    species: SpeciesSpec
-    options: Settings
-    cache: Path
+    plan: PassPlan
 
     @property
     def name(self) -> str:
-        return f"{self.point} / replica {self.index + 1}"
+        return replica_name(self.point, self.index)
 
 
-def electrolyte_of(job: ReplicaJob) -> Electrolyte:
-    u = open_universe(job.replica.topology, job.replica.trajectories,
-                      topology_format=job.replica.topology_format, format=job.replica.format)
-    return Electrolyte.from_universe(u, **job.species.electrolyte_kwargs())
+def replica_name(point: str, index: int) -> str:
+    return f"{point} / replica {index + 1}"
 
 
 class TaskFailed(Exception):
@@ -94,14 +97,12 @@ def error_text(err: BaseException) -> str:
 
 @reported
 def pass_replica(job: ReplicaJob) -> dict:
-    """The Dask task: run (or find cached) the single pass over one replica. Returns a status dict."""
+    """The Dask task: execute the planned pass over one replica (or find it cached). Returns a status dict."""
     began = time.perf_counter()
     read = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)  # readers' notices, not the user's concern
-        es = electrolyte_of(job)
-        replica_pass(es, 0, plan([es], job.options, []), job.options, cache=job.cache,
-                     progress=lambda done, total: read.append(done))
+        job.plan.execute(progress=lambda done, total: read.append(done))
     return {"point": job.point, "index": job.index, "status": "computed" if read else "cached",
             "seconds": time.perf_counter() - began}
 
@@ -165,8 +166,19 @@ def run_study(spec: StudySpec, out: Path, *, client, on_event: Callable[[str, st
                                              trajectories=[files[(p.label, k)]["trajectory"]])
                                  for k in range(p.simulate.replicas) if (p.label, k) in files]
 
-    jobs = [ReplicaJob(p.label, k, r, _species(spec, p), options, out / CACHE_FOLDER)
-            for p in spec.state_points for k, r in enumerate(replicas[p.label])]
+    jobs = []
+    for p in spec.state_points:
+        species = _species(spec, p)
+        for k, replica in enumerate(replicas[p.label]):
+            name = replica_name(p.label, k)
+            try:  # the collectors and the cache entry of each pass are decided here, once
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", DeprecationWarning)
+                    jobs.append(ReplicaJob(p.label, k, pass_plan(name, source_of(replica, species), options,
+                                                                 out / CACHE_FOLDER)))
+            except IonscaleError as err:
+                _failed(outcome, name, p.label, k, err)
+                notify(name, outcome.tasks[name])
     futures = {client.submit(pass_replica, job, pure=False): job for job in jobs}
     for job in jobs:
         notify(job.name, "running")
@@ -222,7 +234,6 @@ def check_study(spec: StudySpec) -> None:
         check_temperature(spec.temperature)
     except IonscaleError as err:
         problems.append(str(err))
-    options = spec.analysis
     for point in spec.state_points:
         try:
             species = _species(spec, point)  # builds a simulated point's preset
@@ -233,13 +244,12 @@ def check_study(spec: StudySpec) -> None:
             continue
         electrolytes = []
         for k, replica in enumerate(point.replicas):
-            job = ReplicaJob(point.label, k, replica, species, options, Path())
             try:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", DeprecationWarning)
-                    electrolytes.append(electrolyte_of(job))
+                    electrolytes.append(source_of(replica, species).open())
             except IonscaleError as err:
-                problems.append(f"{job.name}: {err}")
+                problems.append(f"{replica_name(point.label, k)}: {err}")
         if len(electrolytes) == len(point.replicas):
             try:
                 refuse_duplicate_replicas(electrolytes)
