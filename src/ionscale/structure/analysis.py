@@ -164,7 +164,8 @@ class StructureAnalysis:
             cutoff_nm=dict(zip(sites.species, cutoff.tolist())),
             ssip_cutoff_nm={sites.species[k]: float(ssip[k]) for k in sites.anion_species},
             rdf=rdf, speciation=shells.speciation(sites.species), time_ps=time_ps, acfs=acfs, fits=fits,
-            tetrahedral_order=q, shell_dipole_debye=dipole, anion_bonds=_anion_bonds(shells, sites), notes=notes)
+            tetrahedral_order=q, shell_dipole_debye=dipole, anion_bonds=_anion_bonds(shells, sites), notes=notes,
+            shell_molecules=shells.molecules)
 
     # -- the parts -----------------------------------------------------------------------------
     def _cutoffs(self, rdf, notes: list) -> tuple[np.ndarray, np.ndarray, list]:

@@ -74,6 +74,12 @@ class StructureResult:
         Every (frame, cation, anion) first-shell contact; anions numbered over all anion species in
         the order of ``Electrolyte.ions`` — the edges of the cluster graph (SPEC §6).
     notes : list of str
+    shell_molecules : ndarray of int, shape (n_frames, n_cations, n_species), or None
+        Molecules of each coordinating species in every shell of every frame (the shell compositions
+        that ``speciation`` counts), aligned with ``shell_dipole_debye`` reshaped (n_frames, n_cations).
+    replicas : list of StructureResult
+        The results of the single replicas merged into this one (:func:`merge_replicas`); empty for the
+        result of one trajectory (:meth:`per_replica` gives ``[self]`` then).
     """
 
     cation: str
@@ -90,6 +96,8 @@ class StructureResult:
     shell_dipole_debye: np.ndarray | None = None
     anion_bonds: np.ndarray | None = None
     notes: list = field(default_factory=list)
+    shell_molecules: np.ndarray | None = None
+    replicas: list = field(default_factory=list)
 
     # -- access ------------------------------------------------------------------------------
     def to_rows(self) -> list:
@@ -108,6 +116,11 @@ class StructureResult:
                 return Estimate(r.value, r.stderr, r.unit, r.method)
         known = sorted({(r.quantity, r.species) for r in self.rows if r.quantity == quantity})
         raise KeyError(f"no {quantity!r} for species {species!r}; have {known or 'no such quantity'}")
+
+    def per_replica(self) -> list:
+        """The result of each replica (analysed with the same cut-offs): for analyses downstream that need
+        the per-shell arrays of every replica, not only the first one's."""
+        return self.replicas or [self]
 
     # -- tables for files ---------------------------------------------------------------------
     def rdf_frame(self) -> pd.DataFrame:
@@ -132,7 +145,7 @@ class StructureResult:
         parts = []
         for name, values, edges, unit in (
                 ("tetrahedral_order", self.tetrahedral_order, Q_BINS, "1"),
-                ("shell_dipole", self.shell_dipole_debye, _dipole_bins(self.shell_dipole_debye), "D")):
+                ("shell_dipole", self.shell_dipole_debye, dipole_bins(self.shell_dipole_debye), "D")):
             if values is None or len(values) == 0:
                 continue
             density, _ = np.histogram(values, bins=edges, density=True)
@@ -175,7 +188,8 @@ class StructureResult:
         return list(self.figures().values())
 
 
-def _dipole_bins(values) -> np.ndarray:
+def dipole_bins(values) -> np.ndarray:
+    """Histogram edges of shell dipoles (D): :data:`DIPOLE_BIN_DEBYE` wide, from 0 past the largest value."""
     top = float(np.max(values)) if values is not None and len(values) else 0.0
     return DIPOLE_BIN_DEBYE * np.arange(int(top / DIPOLE_BIN_DEBYE) + 2)
 
@@ -203,4 +217,5 @@ def merge_replicas(results: list) -> StructureResult:
                            "curves and tables are the first replica's"]
     return StructureResult(first.cation, first.species, rows, first.cutoff_nm, first.ssip_cutoff_nm, first.rdf,
                            first.speciation, first.time_ps, first.acfs, first.fits, first.tetrahedral_order,
-                           first.shell_dipole_debye, first.anion_bonds, notes)
+                           first.shell_dipole_debye, first.anion_bonds, notes, first.shell_molecules,
+                           replicas=list(results))
