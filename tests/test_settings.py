@@ -16,8 +16,8 @@ NON_DEFAULT = [
     dict(start=2, stop=50, step=2, blocks=3, transport=False, fit_window=(1.0, 8.0), donors={"EC": "name O*"},
          cutoffs={"EC": 0.27}, epsilon_r=20.0, cluster_contacts="all", cluster_atoms="name Li O",
          cluster_cutoff_nm=0.34, cluster_carrier="com", carrier_lag_ps=10.0, szz_k_max_nm_inv=6.0,
-         thermodynamic_factor=1.7),
-    dict(structure=False, mesoscale=False),
+         thermodynamic_factor=1.7, shell_dipole_min_fraction=0.1),
+    dict(structure=False, mesoscale=False, shell_dipoles=False),
 ]
 STUDY = """temperature = 300.0
 [species]

@@ -29,6 +29,7 @@ model                    settings
 :class:`StructureSettings`   on/off, donor atoms and shell cut-offs (SPEC §4–5)
 :class:`MesoscaleSettings`   on/off, cluster contacts and carriers, ε_r, S_ZZ's k_max (SPEC §6–7)
 :class:`ContinuumSettings`   a given thermodynamic factor (:mod:`ionscale.continuum`)
+:class:`ShellDipoleSettings`  on/off, the smallest share of a reported shell composition (Coste §II.B)
 =======================  ==================================================================
 """
 
@@ -233,13 +234,24 @@ class ContinuumSettings(_Model):
         return self._given_tdf
 
 
+class ShellDipoleSettings(_Model):
+    """The shell dipole per shell composition (Coste et al. §II.B, :mod:`ionscale.structure.shell_dipoles`)."""
+
+    shell_dipoles: bool = Field(True, description="Compute the shell dipole per shell composition (needs the "
+                                                  "structure and partial charges of the solvent).")
+    shell_dipole_min_fraction: float = Field(0.05, gt=0, le=1, description="Report the shell compositions held by "
+                                             "at least this share of the cation-frames (0-1).")
+
+
 #: Python keywords of the earlier ``pipeline.Options`` that the settings now name as the command line and
 #: the study file always did
 RENAMED = {"fit": "fit_window", "n_blocks": "blocks"}
 
 
-# fields in the order pass, transport, structure, mesoscale, continuum (pydantic takes the last base first)
-class Settings(ContinuumSettings, MesoscaleSettings, StructureSettings, TransportSettings, PassSettings):
+# fields in the order pass, transport, structure, mesoscale, continuum, shell dipoles (pydantic takes the last
+# base first)
+class Settings(ShellDipoleSettings, ContinuumSettings, MesoscaleSettings, StructureSettings, TransportSettings,
+               PassSettings):
     """Every setting of a state point's analysis: the union of the analyses' settings models (module
     docstring). Validation errors are pydantic's, located at the key (the study file reports its line)."""
 
@@ -514,6 +526,20 @@ class Continuum(Analysis):
         return result
 
 
+class ShellDipoles(Analysis):
+    """The shell dipole per shell composition, from the structure's shells of every replica
+    (:func:`ionscale.structure.shell_dipoles.shell_dipoles_by_composition`)."""
+
+    name, settings, needs = "shell_dipoles", ShellDipoleSettings, ("structure",)
+
+    def compute(self, run: Run):
+        from .structure.shell_dipoles import shell_dipoles_by_composition
+        solvents = [s.label for s in run.electrolytes[0].solvents]
+        return shell_dipoles_by_composition(run.upstream["structure"], solvents,
+                                            min_fraction=run.options.shell_dipole_min_fraction,
+                                            n_blocks=run.options.blocks)
+
+
 def dependency_order(analyses: Sequence[type]) -> list:
     """The analyses in an order where each comes after those it needs or uses, otherwise in the given
     order (so results keep their order in ``results.json`` and ``quantities.csv``)."""
@@ -533,7 +559,7 @@ def dependency_order(analyses: Sequence[type]) -> list:
 
 
 #: every analysis of a state point, in dependency order
-ANALYSES = dependency_order([Transport, Structure, Mesoscale, Continuum])
+ANALYSES = dependency_order([Transport, Structure, Mesoscale, Continuum, ShellDipoles])
 
 
 def plan(electrolytes: Sequence[Electrolyte], options: Settings, notes: list) -> list:
