@@ -273,9 +273,7 @@ def analyze(
             if result.section == "transport":
                 print_summary(result, f"transport at {temperature:g} K — {len(replicas)} trajectory(ies)", warned)
             else:
-                print_table(result.summary(), {"structure": "solvation structure",
-                                               "mesoscale": "clusters and screening",
-                                               "continuum": "continuum (Newman set, solvent frame)"}[result.section])
+                print_table(result.summary(), result.title)
                 print_notes(getattr(result, "notes", []), warned)
         written = write_analysis(out, results, figures=figures)
         console.print(f"wrote {', '.join(p.name for p in written)} in {escape(str(out))}/")

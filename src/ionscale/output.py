@@ -2,7 +2,8 @@
 
 Each analysis result (transport, structure, mesoscale) offers the same four things:
 
-- ``section`` — its name in ``results.json`` (``transport``, ``structure``, ...);
+- ``section`` — its name in ``results.json`` (``transport``, ``structure``, ...), and ``title`` with
+  ``summary()`` — what the command line prints of it (a heading and a table of its headline numbers);
 - ``to_rows()`` — tidy rows ``quantity, frame, species, value, stderr, unit, method``;
 - ``to_dict()`` — what else ``results.json`` records of it (settings, windows, notes);
 - ``tables()`` — ``{file name: DataFrame}`` (units in the column names), and ``figures()`` —

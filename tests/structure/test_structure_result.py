@@ -89,7 +89,7 @@ def test_structure_alone_skips_the_transport_bookkeeping(monkeypatch):
     monkeypatch.setattr(analysis_module, "scan", recording)
     monkeypatch.setattr(pipeline, "scan", recording)
     alone = analysis.run(cache=False).to_frame()
-    (piped,), _ = pipeline.analyse([es], 298.15, pipeline.Options(transport=False, mesoscale=False), cache=False)
+    (piped, *_), _ = pipeline.analyse([es], 298.15, pipeline.Options(transport=False, mesoscale=False), cache=False)
     assert len(passes) == 2 and all(p.positions_nm is None for p in passes)
     pd.testing.assert_frame_equal(alone, full)
     pd.testing.assert_frame_equal(piped.to_frame(), full)

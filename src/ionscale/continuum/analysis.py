@@ -40,7 +40,7 @@ class ContinuumResult:
     #: what needs the user's attention (no TDF, a box too small): the command line shows these as warnings
     warnings: list = field(default_factory=list)
     kb: list = field(default_factory=list)   # KirkwoodBuffTDF of each replica (empty when the TDF was given)
-    section = "continuum"
+    section, title = "continuum", "continuum (Newman set, solvent frame)"
 
     SUMMARY = ("thermodynamic_factor", "salt_diffusion", "kb_integral")
 

@@ -150,7 +150,7 @@ class MesoscaleResult(_Rows):
 
     clusters: ClusterResult | None = None
     screening: ScreeningResult | None = None
-    section = "mesoscale"
+    section, title = "mesoscale", "clusters and screening"
     SUMMARY = ("free_ion_fraction", "largest_cluster_fraction", "percolating_fraction", "conductivity_cluster_ne",
                "t_plus_cluster_ne", "dielectric_constant", "debye_length", "screening_length", "screening_period",
                "screening_ratio")

@@ -163,7 +163,7 @@ class StructureResult:
         return summary_frame([r for r in self.rows if "intermittent" not in r.method], self.SUMMARY)
 
     # -- the analysis-folder protocol of :mod:`ionscale.output` ----------------------------------
-    section = "structure"
+    section, title = "structure", "solvation structure"
 
     def to_dict(self) -> dict:
         """What ``results.json`` records besides the rows: species, cut-offs (nm), notes."""

@@ -26,7 +26,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from ..core.table import Row
+from ..core.table import Row, summary_frame
 from .result import StructureResult, dipole_bins
 from .statistics import block_ratio
 
@@ -74,10 +74,14 @@ class ShellDipoleResult:
     histogram: pd.DataFrame
     notes: list = field(default_factory=list)
 
-    section = SECTION
+    section, title = SECTION, "shell dipole per shell composition"
 
     def to_rows(self) -> list:
         return list(self.rows)
+
+    def summary(self) -> "pd.DataFrame":
+        """The mean shell dipole of each composition, formatted 'value ± stderr', for a terminal."""
+        return summary_frame(self.rows, (QUANTITY,))
 
     def to_dict(self) -> dict:
         return {"cation": self.cation, "species": self.species, "notes": self.notes,
