@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from synthetic import build, write
 
-from ionscale import Electrolyte, IonscaleError
+from ionscale import IonscaleError
 from ionscale.analyses import Options
 from ionscale.pipeline import analyse, pass_plan
 from ionscale.trajectory import ElectrolyteSource, PassPlan, PassPlanError, scan

@@ -462,7 +462,7 @@ class Mesoscale(Analysis):
             if "transport" in run.upstream:
                 transport = run.upstream["transport"]
                 reference = transport.reference_frame  # solvent; barycentric without a solvent
-                D = transport.D[reference].value * 1e-10  # 1e-10 m²/s → m²/s
+                D = transport.D[reference].si().value  # m²/s
             clusters = ClusterAnalysis(electrolyte, store, edges, temperature=run.temperature, diffusion_m2_s=D,
                                        diffusion_method=f"Onsager fit, {reference} frame",
                                        carrier=options.cluster_carrier,

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.constants import R as GAS_CONSTANT
 
+from ..core.units import to_si
 from ..errors import IonscaleError
 from ..transport.quantities import FARADAY
 from . import require_pybamm
@@ -279,14 +280,15 @@ def bruce_vincent_check(table, points: list, temperature_K: float, thickness_m: 
             return (float(hit["value"].iloc[0]), float(hit["stderr"].iloc[0])) if len(hit) else (np.nan, np.nan)
 
         species = {s["role"]: s["valence"] for s in p["system"]["species"]}
-        c_plus = 1000.0 * next(s["concentration_mol_L"] for s in p["system"]["species"] if s["role"] == "cation")
+        c_plus = to_si(next(s["concentration_mol_L"] for s in p["system"]["species"] if s["role"] == "cation"),
+                       "mol/L")   # mol/m³
         tdf = pick("thermodynamic_factor", "")[0]
         record = {"label": p["label"], "concentration_mol_L": p["concentration_mol_L"],
                   "rho_plus_same_L": pick("rho_plus")[0], "rho_plus": pick("rho_plus", same_l=False)[0],
                   "rho_plus_stderr": pick("rho_plus", same_l=False)[1], "rho_plus_pybamm": None}
         try:
-            e = Electrolyte1D(0.1 * pick("conductivity")[0], pick("t_plus")[0],
-                              1e-10 * tdf * pick("ideal_salt_diffusion")[0], tdf, c_plus,
+            e = Electrolyte1D(to_si(pick("conductivity")[0], "mS/cm"), pick("t_plus")[0],
+                              to_si(tdf * pick("ideal_salt_diffusion")[0], "1e-10 m^2/s"), tdf, c_plus,
                               species.get("cation", 1), species.get("anion", -1), temperature_K)
             record["rho_plus_pybamm"] = bruce_vincent(e, thickness_m)["rho_plus_pybamm"]
         except IonscaleError:

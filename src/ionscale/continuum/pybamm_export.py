@@ -30,15 +30,16 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from ..errors import IonscaleError
 from ..core.files import atomic_write
+from ..core.units import si_unit, to_si
+from ..errors import IonscaleError
 
-#: (PyBaMM parameter, study quantity, frame, factor from the study unit to SI, SI unit, study unit)
+#: (PyBaMM parameter, study quantity, frame, study unit); the values go to PyBaMM in SI (core.units)
 PARAMETERS = (
-    ("Electrolyte conductivity [S.m-1]", "conductivity", "solvent", 0.1, "S/m", "mS/cm"),
-    ("Cation transference number", "t_plus", "solvent", 1.0, "1", "1"),
-    ("Electrolyte diffusivity [m2.s-1]", "salt_diffusion", "solvent", 1e-10, "m^2/s", "1e-10 m^2/s"),
-    ("Thermodynamic factor", "thermodynamic_factor", "", 1.0, "1", "1"),
+    ("Electrolyte conductivity [S.m-1]", "conductivity", "solvent", "mS/cm"),
+    ("Cation transference number", "t_plus", "solvent", "1"),
+    ("Electrolyte diffusivity [m2.s-1]", "salt_diffusion", "solvent", "1e-10 m^2/s"),
+    ("Thermodynamic factor", "thermodynamic_factor", "", "1"),
 )
 NO_ERROR_METHOD = "replica-mean L"
 
@@ -85,7 +86,7 @@ class ElectrolyteTable:
         species = points[0]["system"]["species"]
         valences = {s["role"]: s["valence"] for s in species if s["role"] in ("cation", "anion")}
         values, stderr, methods = {}, {}, {}
-        for parameter, quantity, frame, factor, _, _ in PARAMETERS:
+        for parameter, quantity, frame, unit in PARAMETERS:
             v, s, m = [], [], []
             for p in points:
                 hit = table[(table["state_point"] == p["label"]) & (table["quantity"] == quantity)
@@ -95,11 +96,11 @@ class ElectrolyteTable:
                             "Kirkwood–Buff TDF)" if quantity in ("thermodynamic_factor", "salt_diffusion") else "")
                     raise IonscaleError(f"state point {p['label']!r} has no finite {quantity} ({frame or 'no'} frame) "
                                         f"in study.csv{hint}")
-                v.append(hit["value"].iloc[0] * factor)
-                s.append(hit["stderr"].iloc[0] * factor)
+                v.append(to_si(hit["value"].iloc[0], unit))
+                s.append(to_si(hit["stderr"].iloc[0], unit))
                 m.append(str(hit["method"].iloc[0]))
             values[parameter], stderr[parameter], methods[parameter] = np.array(v), np.array(s), sorted(set(m))
-        c = np.array([p["concentration_mol_L"] for p in points]) * 1000.0
+        c = to_si(np.array([p["concentration_mol_L"] for p in points]), "mol/L")
         if len(np.unique(c)) != len(c):
             listed = ", ".join(f"{p['label']!r} ({p['concentration_mol_L']:g} mol/L)" for p in points)
             raise IonscaleError(f"state points share a concentration, so one table against c_e cannot hold them: "
@@ -225,10 +226,10 @@ def export_pybamm(study_dir: str | Path, out: str | Path | None = None, base: st
     atomic_write(out, lambda f: f.write(text))
     document = {"study": table.name, "base_parameter_set": base, "temperature_K": table.temperature_K,
                 "valences": table.valences, "c_e_mol_m3": table.concentration_mol_m3.tolist(),
-                "parameters": {name: {"unit": unit, "values": table.values[name].tolist(),
+                "parameters": {name: {"unit": si_unit(unit), "values": table.values[name].tolist(),
                                       "stderr": [None if not np.isfinite(x) else float(x) for x in table.stderr[name]],
                                       "study_quantity": q, "frame": frame, "methods": table.methods[name]}
-                               for name, q, frame, _, unit, _ in PARAMETERS},
+                               for name, q, frame, unit in PARAMETERS},
                 "caveats": table.caveats(base)}
     json_path = out.with_suffix(".json")
     atomic_write(json_path, lambda f: json.dump(document, f, indent=1))

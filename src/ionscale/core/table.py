@@ -35,6 +35,14 @@ class Estimate(NamedTuple):
     unit: str
     method: str
 
+    def si(self) -> "Estimate":
+        """The same estimate in SI units (:mod:`ionscale.core.units`), e.g. ``res.D["solvent"].si()`` in m²/s."""
+        from .units import si_unit, to_si
+        return Estimate(to_si(np.asarray(self.value, float), self.unit) if np.ndim(self.value)
+                        else to_si(float(self.value), self.unit),
+                        to_si(np.asarray(self.stderr, float), self.unit) if np.ndim(self.stderr)
+                        else to_si(float(self.stderr), self.unit), si_unit(self.unit), self.method)
+
     def __str__(self) -> str:
         if np.ndim(self.value):  # a vector or matrix (``res.D[frame]``, ``res.L[frame]``): element by element
             cells = np.vectorize(format_value, otypes=[object])(self.value, self.stderr)

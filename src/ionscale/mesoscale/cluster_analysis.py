@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..core.units import from_si
 from ..errors import IonscaleError
 from ..trajectory import TransportStore
 from ..system import Electrolyte
@@ -40,7 +41,6 @@ from .result import ClusterResult, row
 
 CARRIERS = ("majority", "com")
 M3_PER_NM3 = 1e-27
-MS_CM_PER_S_M = 10.0
 
 
 class ClusterAnalysis:
@@ -181,7 +181,8 @@ class ClusterAnalysis:
         sigma, t_plus = (blocks.estimate(per_frame, self.n_blocks, lambda p, k=k: cluster_nernst_einstein(
             p, charge, cation_charge, diffusion, volume, self.temperature)[k]) for k in (0, 1))
         method = f"{how}; {blocks.method(st.n_frames, self.n_blocks)}"
-        return [row("conductivity_cluster_ne", "", sigma[0] * MS_CM_PER_S_M, sigma[1] * MS_CM_PER_S_M, "mS/cm", method),
+        kappa = [from_si(x, "mS/cm") for x in sigma]
+        return [row("conductivity_cluster_ne", "", *kappa, "mS/cm", method),
                 row("t_plus_cluster_ne", self.species[0], *t_plus, "1", method)]
 
 

@@ -72,6 +72,7 @@ from . import quantities as q
 from .correlate import collective_msd_matrix, self_msd
 from .frames import FRAMES, shift_collective, shift_self
 from ..core.table import Row, pair_labels
+from ..core.units import from_si
 from .result import UNITS, OnsagerResult
 from .window import (MIN_WINDOW_LAGS, FitWindow, _inside as _inside_window, diffusive_windows, find_window,
                      holds_window, log_spaced_lags, ols_slope, window_exponent)
@@ -472,8 +473,8 @@ def _derived(L: np.ndarray, D: np.ndarray, frame: str, system: _SystemConstants)
 
 def _rows(key: tuple, value, stderr, method: str, system: _SystemConstants) -> list:
     quantity, frame = key
-    unit, factor, kind = UNITS[quantity]
-    value, stderr = np.asarray(value, float) * factor, np.asarray(stderr, float) * factor
+    unit, kind = UNITS[quantity]
+    value, stderr = from_si(np.asarray(value, float), unit), from_si(np.asarray(stderr, float), unit)
     labels = system.labels
     if kind == "pairs":
         items = [(pair_labels(labels, i, j), value[i, j], stderr[i, j])

@@ -22,24 +22,24 @@ from ..core.files import strict_json
 from ..core.table import COLUMNS, Estimate, Row, format_value, is_spread, pair_labels, summary_frame
 
 
-#: quantity → (unit, factor from SI, shape kind)
+#: quantity → (display unit, shape kind); computed in SI, shown in the display unit (core.units)
 UNITS = {
-    "L": ("mol^2 J^-1 m^-1 s^-1", 1.0, "pairs"),
-    "L_distinct": ("mol^2 J^-1 m^-1 s^-1", 1.0, "pairs"),
-    "L_self": ("mol^2 J^-1 m^-1 s^-1", 1.0, "species"),
-    "L_mean": ("m^5 J^-1 s^-1", 1.0, "pairs"),
-    "D": ("1e-10 m^2/s", 1e10, "species"),
-    "conductivity": ("mS/cm", 10.0, "scalar"),
-    "conductivity_ne": ("mS/cm", 10.0, "scalar"),
-    "t_plus": ("1", 1.0, "cation"),
-    "transference_number": ("1", 1.0, "species"),
-    "newman_number": ("1", 1.0, "cation"),
-    "rho_plus": ("1", 1.0, "cation"),
-    "t_plus_pfg": ("1", 1.0, "cation"),
-    "ionicity": ("1", 1.0, "scalar"),
+    "L": ("mol^2 J^-1 m^-1 s^-1", "pairs"),
+    "L_distinct": ("mol^2 J^-1 m^-1 s^-1", "pairs"),
+    "L_self": ("mol^2 J^-1 m^-1 s^-1", "species"),
+    "L_mean": ("m^5 J^-1 s^-1", "pairs"),
+    "D": ("1e-10 m^2/s", "species"),
+    "conductivity": ("mS/cm", "scalar"),
+    "conductivity_ne": ("mS/cm", "scalar"),
+    "t_plus": ("1", "cation"),
+    "transference_number": ("1", "species"),
+    "newman_number": ("1", "cation"),
+    "rho_plus": ("1", "cation"),
+    "t_plus_pfg": ("1", "cation"),
+    "ionicity": ("1", "scalar"),
     # Fickian salt diffusion coefficient over the thermodynamic factor, D / TDF (binary salts, solvent
     # frame only; ionscale.continuum.newman)
-    "ideal_salt_diffusion": ("1e-10 m^2/s", 1e10, "scalar"),
+    "ideal_salt_diffusion": ("1e-10 m^2/s", "scalar"),
 }
 #: every quantity a transport analysis reports
 QUANTITIES = set(UNITS) | {"fit_start", "fit_end", "gamma"}
