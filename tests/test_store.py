@@ -281,3 +281,31 @@ def test_damaged_cache_is_recomputed(damage, tmp_path):
     again = scan(es)
     assert np.array_equal(first.positions_nm, again.positions_nm)
     assert np.array_equal(TransportStore.load(cached).positions_nm, first.positions_nm)  # rewritten whole
+
+
+def test_a_cache_written_in_the_background_is_whole_and_read_after_its_writing(tmp_path, monkeypatch):
+    from synthetic import write
+    import MDAnalysis as mda
+    import threading
+    import time
+    from ionscale.trajectory import cache as cache_module
+    syn = build("walkers", n_pairs=10, n_frames=40, seed=5)
+    top, traj = write(syn.universe, tmp_path / "run")
+    es = Electrolyte.from_universe(mda.Universe(str(top), str(traj)), cation="type 1", anion="type 2")
+    saving = []
+    original = TransportStore.save
+
+    def slow_save(self, path, durable=True):  # a slow disk: the caller must not wait for it
+        saving.append(threading.current_thread().name)
+        time.sleep(0.3)
+        original(self, path, durable)
+    monkeypatch.setattr(TransportStore, "save", slow_save)
+    first = scan(es, cache_in_background=True)
+    pending = [p for p in cache_module._writing if p.parent == tmp_path / "run" / ".ionscale-cache"]
+    assert saving and saving[0].startswith("ionscale cache") and len(pending) == 1  # still writing
+    monkeypatch.setattr(scan_module, "_scan_chunk", lambda *a, **k: pytest.fail("the trajectory was read again"))
+    again = scan(es)   # waits for the entry, then reads it
+    assert pending[0] not in cache_module._writing
+    assert np.array_equal(first.positions_nm, again.positions_nm) and again is not first
+    assert len(list((tmp_path / "run" / ".ionscale-cache").glob("*.npz"))) == 1
+    assert not list((tmp_path / "run" / ".ionscale-cache").glob(".*.tmp"))

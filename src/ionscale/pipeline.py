@@ -44,7 +44,7 @@ def analyse(electrolytes: Sequence[Electrolyte], temperature: float, options: Se
         label = f"replica {k + 1}/{len(electrolytes)}" if len(electrolytes) > 1 else "trajectory"
         report = None if progress is None else (lambda done, total, label=label: progress(label, done, total))
         stores.append(scan(es, **pass_settings(analyses, k, options), cache=cache, backend=backend,
-                           n_workers=n_workers, progress=report))
+                           n_workers=n_workers, progress=report, cache_in_background=True))
     results: dict = {}
     for analysis in analyses:
         upstream = {name: results[name] for name in analysis.needs + analysis.uses if name in results}

@@ -44,7 +44,7 @@ import scipy.sparse as sp
 from ..errors import IonscaleError
 from ..system import Electrolyte
 from . import parallel
-from .cache import cache_path
+from .cache import cache_path, finish_writing, write_entry
 from .frames import (ANGSTROM_PER_NM, MIN_FRAMES, DamagedStoreError, TransportStore, frame_times, tracked_points,
                      uniform_times)
 from .parallel import Progress, SharedRows, auto_workers, dask_scheduler, detached, map_shared, run_in_processes
@@ -212,7 +212,10 @@ class PreparedPass:
     def cached(self) -> TransportStore | None:
         """The store from the cache entry, or None when there is none; a damaged entry is deleted (and
         recomputed by :meth:`run`), never used."""
-        if self.cache_file is None or not self.cache_file.exists():
+        if self.cache_file is None:
+            return None
+        finish_writing(self.cache_file)
+        if not self.cache_file.exists():
             return None
         try:
             return TransportStore.load(self.cache_file)
@@ -221,7 +224,8 @@ class PreparedPass:
             self.cache_file.unlink(missing_ok=True)
             return None
 
-    def run(self, *, backend: str = "serial", n_workers: int = 1, progress: Progress | None = None) -> TransportStore:
+    def run(self, *, backend: str = "serial", n_workers: int = 1, progress: Progress | None = None,
+            cache_in_background: bool = False) -> TransportStore:
         """The store: from the cache entry when it is there and intact, else read and cached
         (:func:`scan` explains the arguments)."""
         found = self.cached()
@@ -257,10 +261,7 @@ class PreparedPass:
                     for k, v in c.finish([f for chunk in chunks for f in chunk.collected[c.name]]).items()},
         )
         if self.cache_file is not None:
-            try:
-                store.save(self.cache_file, durable=False)
-            except OSError as err:
-                warnings.warn(f"could not write the cache {self.cache_file}: {err}")
+            write_entry(store, self.cache_file, background=cache_in_background)
         return store
 
 
@@ -289,7 +290,7 @@ def prepare(electrolyte: Electrolyte, *, start: int | None = None, stop: int | N
 def scan(electrolyte: Electrolyte, *, start: int | None = None, stop: int | None = None, step: int | None = None,
          solvent_weighting: str = "mass", collectors: Sequence[Collector] = (), backend: str = "serial",
          n_workers: int = 1, cache: bool | Path = True, progress: Progress | None = None,
-         transport: bool = True) -> TransportStore:
+         transport: bool = True, cache_in_background: bool = False) -> TransportStore:
     """Run the streaming pass (or load its cached result) and return a :class:`TransportStore`.
 
     Parameters
@@ -315,10 +316,14 @@ def scan(electrolyte: Electrolyte, *, start: int | None = None, stop: int | None
         False: run only the collectors (and keep times, volumes and boxes), without the unwrapped
         positions that transport needs — ``positions_nm`` and the centres of mass are None. For
         analyses that need nothing else, e.g. the structure analysis alone; cached apart from full passes.
+    cache_in_background : bool
+        Write a new cache entry in a background thread while the caller goes on with the store
+        (:func:`.cache.write_entry`); for analyses in this process, not for a pass whose entry another
+        process reads next (a study's workers write theirs before they return).
     """
     return prepare(electrolyte, start=start, stop=stop, step=step, solvent_weighting=solvent_weighting,
-                   collectors=collectors, cache=cache, transport=transport).run(backend=backend, n_workers=n_workers,
-                                                                                progress=progress)
+                   collectors=collectors, cache=cache, transport=transport).run(
+        backend=backend, n_workers=n_workers, progress=progress, cache_in_background=cache_in_background)
 
 
 def _run_chunks(universe, weights, first_atom, frames, collectors, backend, n_workers,
