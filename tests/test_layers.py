@@ -22,7 +22,7 @@ PACKAGE = SRC / "ionscale"
 
 #: lowest first; a room may import the rooms of strictly lower layers only (peers do not import each other)
 LAYERS = [
-    {"errors", "core"},                                    # the one exception type; the result table, atomic files
+    {"errors", "core"},                                    # the exception type; result table, error bars, atomic files
     {"system", "io"},                                      # the Electrolyte; opening trajectories
     {"trajectory"},                                        # PBC, unwrapping, frame store, the pass, cache, plans
     {"transport", "structure", "mesoscale", "simulate"},   # the analyses (kernels, results), the simulator

@@ -1,0 +1,112 @@
+"""Error bars from independent samples: blocks of one trajectory, or replicas.
+
+Every error bar in ionscale is the standard error of a mean over n samples taken to be independent,
+
+    stderr = s / √n,   s² = Σ_k (x_k − x̄)² / (n − 1)
+
+(:func:`from_samples`; block averaging: H. Flyvbjerg and H. G. Petersen, J. Chem. Phys. 91, 461 (1989)).
+What differs is where the samples come from, and the ``method`` column of every row says which
+(:func:`label`):
+
+``replicas(n)``
+    n independent trajectories of one state point, each analysed as a whole; the value is the mean of
+    the n replica values (SPEC §2.3).
+``frame-blocks(n)``
+    one trajectory's per-frame series cut into n contiguous blocks (:func:`frame_blocks`: no frame
+    dropped, the first n_frames mod n blocks one frame longer); the quantity is computed again from the
+    frames of each block, and the value is that of all frames. Structure and mesoscale averages and the
+    Kirkwood–Buff thermodynamic factor (:func:`over_frame_blocks`, :func:`frame_average`).
+``fit-blocks(n)``
+    one trajectory cut into n blocks of ⌊n_frames / n⌋ frames (the frames left over dropped), each block
+    correlated again and fitted over the very window of the value; the value is the whole trajectory's
+    (the transport analysis, SPEC §2.3: :mod:`ionscale.transport.onsager`).
+``none``
+    fewer than two samples: no error bar (NaN).
+
+The value of a blocked quantity is that of all the data, not the mean of the blocks: a ratio or a fit
+of a short block is biased where that of the whole is not, and its error is that of the block mean to
+leading order. Blocks are independent only when they are much longer than the correlation time of the
+series: Flyvbjerg and Petersen's block error rises with the block length until it levels off, and a
+block too short for that plateau gives too small an error. ionscale cuts a fixed number of blocks
+(``n_blocks``, 5 by default) and does not look for the plateau.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, NamedTuple
+
+import numpy as np
+
+FRAME_BLOCKS = "frame-blocks"
+FIT_BLOCKS = "fit-blocks"
+REPLICAS = "replicas"
+#: the samples that an error bar is estimated from, as the method labels name them
+KINDS = (FRAME_BLOCKS, FIT_BLOCKS, REPLICAS)
+#: the method of a value without an error bar (fewer than two samples)
+NONE = "none"
+
+
+class SampleEstimate(NamedTuple):
+    """A value, its standard error over independent samples (NaN for none) and the method label."""
+
+    value: np.ndarray
+    stderr: np.ndarray
+    method: str
+
+
+def label(kind: str, n: int) -> str:
+    """The method of an error bar from ``n`` samples of ``kind`` (one of :data:`KINDS`): ``kind(n)``,
+    or ``none`` for fewer than two."""
+    return f"{kind}({n})" if n >= 2 else NONE
+
+
+def from_samples(samples, kind: str, value=None) -> SampleEstimate:
+    """The mean of independent ``samples`` (along axis 0) and its standard error s/√n, method ``kind(n)``.
+
+    ``value``: the estimate from all the data, reported instead of the samples' mean (blocks: the whole
+    trajectory's value). Fewer than two samples give a NaN error of the shape of the value and method
+    ``none``; with no sample at all, ``value`` must be given.
+    """
+    samples = np.asarray(samples, dtype=float)
+    n = len(samples)
+    if value is None:
+        value = samples.mean(axis=0)
+    if n < 2:
+        return SampleEstimate(value, np.full(np.shape(value), np.nan), NONE)
+    return SampleEstimate(value, samples.std(axis=0, ddof=1) / np.sqrt(n), label(kind, n))
+
+
+def frame_blocks(n_frames: int, n_blocks: int) -> list[slice]:
+    """The ``n_blocks`` contiguous blocks of ``n_frames`` frames, as :func:`numpy.array_split` cuts them:
+    every frame in one block, the first ``n_frames mod n_blocks`` blocks one frame longer. No block (an
+    empty list) when fewer than two fit: ``n_blocks < 2``, or fewer frames than blocks."""
+    if not 2 <= n_blocks <= n_frames:
+        return []
+    size, longer = divmod(n_frames, n_blocks)
+    bounds = np.cumsum([0] + [size + 1] * longer + [size] * (n_blocks - longer))
+    return [slice(int(start), int(end)) for start, end in zip(bounds[:-1], bounds[1:])]
+
+
+def over_frame_blocks(statistic: Callable[[slice], np.ndarray], n_frames: int, n_blocks: int) -> SampleEstimate:
+    """A quantity of all ``n_frames`` frames, with its standard error over their :func:`frame_blocks`
+    (method ``frame-blocks(n)``, or ``none`` when fewer than two blocks fit).
+
+    ``statistic(frames)``: the quantity (a number or an array) computed from the frames ``frames`` (a
+    slice along axis 0) of the caller's per-frame arrays; it is called once on all frames and once per
+    block.
+    """
+    value = statistic(slice(None))
+    return from_samples([statistic(block) for block in frame_blocks(n_frames, n_blocks)], FRAME_BLOCKS, value)
+
+
+def frame_average(per_frame, n_blocks: int, derive: Callable | None = None) -> SampleEstimate:
+    """``derive`` of the average over frames, with its frame-block standard error (:func:`over_frame_blocks`).
+
+    per_frame : (n_frames, ...) one value (or array) per frame.
+    derive : function of a frame average (...) → the reported quantity, e.g. a ratio of two columns;
+        the average itself when not given. Each block's average is derived the same way.
+    """
+    per_frame = np.asarray(per_frame, dtype=float)
+    derive = derive or (lambda mean: mean)
+    return over_frame_blocks(lambda frames: np.asarray(derive(per_frame[frames].mean(axis=0)), dtype=float),
+                             len(per_frame), n_blocks)

@@ -1,0 +1,102 @@
+"""The one estimator of error bars (:mod:`ionscale.core.estimate`) against a brute-force reference: NumPy's
+mean and standard deviation of samples and of blocks split by hand, bit for bit (the numbers written
+before the estimator existed must not change), the cases without an error bar, and the labels."""
+
+import numpy as np
+import pytest
+
+from ionscale.core.estimate import (FIT_BLOCKS, FRAME_BLOCKS, KINDS, NONE, REPLICAS, frame_average, frame_blocks,
+                                    from_samples, label, over_frame_blocks)
+
+
+def hand_split(n_frames: int, n_blocks: int) -> list[np.ndarray]:
+    """The frames of each block, by hand: n_frames // n_blocks each, one more for the first n_frames % n_blocks."""
+    size, longer = divmod(n_frames, n_blocks)
+    blocks, start = [], 0
+    for b in range(n_blocks):
+        length = size + (b < longer)
+        blocks.append(np.arange(start, start + length))
+        start += length
+    return blocks
+
+
+def reference_stderr(samples) -> np.ndarray:
+    samples = np.array(samples)
+    return np.std(samples, axis=0, ddof=1) / np.sqrt(len(samples))
+
+
+@pytest.mark.parametrize("n_frames", [2, 3, 7, 10, 23, 40])
+def test_frame_blocks_cover_every_frame_as_array_split_does(n_frames):
+    for n_blocks in range(2, n_frames + 1):
+        blocks = [np.arange(n_frames)[s] for s in frame_blocks(n_frames, n_blocks)]
+        expected = hand_split(n_frames, n_blocks)
+        assert len(blocks) == n_blocks
+        assert all(np.array_equal(b, e) for b, e in zip(blocks, expected))
+        assert all(np.array_equal(b, e) for b, e in zip(blocks, np.array_split(np.arange(n_frames), n_blocks)))
+
+
+@pytest.mark.parametrize("n_frames, n_blocks", [(10, 1), (10, 0), (4, 5), (0, 2)])
+def test_no_frame_blocks_when_fewer_than_two_fit(n_frames, n_blocks):
+    assert frame_blocks(n_frames, n_blocks) == []
+
+
+def test_sample_mean_and_standard_error_bit_for_bit():
+    samples = np.random.default_rng(1).normal(size=(4, 3, 2))
+    estimate = from_samples(list(samples), REPLICAS)
+    assert np.array_equal(estimate.value, samples.mean(axis=0))
+    assert np.array_equal(estimate.stderr, reference_stderr(samples))
+    assert estimate.method == "replicas(4)"
+    scalars = samples[:, 0, 0]
+    one = from_samples(scalars, REPLICAS)
+    assert one.value == scalars.mean() and one.stderr == scalars.std(ddof=1) / np.sqrt(4)
+
+
+def test_the_value_of_all_the_data_is_reported_instead_of_the_mean():
+    samples = np.random.default_rng(2).normal(size=(5, 3))
+    whole = np.array([0.1, 0.2, 0.3])
+    estimate = from_samples(samples, FIT_BLOCKS, whole)
+    assert estimate.value is whole and estimate.method == "fit-blocks(5)"
+    assert np.array_equal(estimate.stderr, reference_stderr(samples))
+
+
+def test_fewer_than_two_samples_give_no_error_bar():
+    whole = np.ones((2, 2))
+    none = from_samples([], FIT_BLOCKS, whole)
+    assert none.method == NONE and none.stderr.shape == (2, 2) and np.isnan(none.stderr).all()
+    single = from_samples([np.array([1.0, 2.0])], REPLICAS)
+    assert single.method == NONE and np.array_equal(single.value, [1.0, 2.0]) and np.isnan(single.stderr).all()
+
+
+@pytest.mark.parametrize("n_frames, n_blocks", [(40, 5), (23, 5), (10, 3), (7, 7), (12, 2)])
+def test_frame_average_matches_hand_split_blocks(n_frames, n_blocks):
+    per_frame = np.random.default_rng(n_frames).random((n_frames, 6))
+    derive = lambda mean: mean[:3] / mean[3:]  # noqa: E731  (a ratio: not the mean of the block ratios)
+    estimate = frame_average(per_frame, n_blocks, derive)
+    blocks = [derive(per_frame[frames].mean(axis=0)) for frames in hand_split(n_frames, n_blocks)]
+    assert np.array_equal(estimate.value, derive(per_frame.mean(axis=0)))
+    assert np.array_equal(estimate.stderr, reference_stderr(blocks))
+    assert estimate.method == f"frame-blocks({n_blocks})"
+    plain = frame_average(per_frame, n_blocks)
+    assert np.array_equal(plain.value, per_frame.mean(axis=0))
+    assert np.array_equal(plain.stderr, reference_stderr([per_frame[f].mean(axis=0)
+                                                          for f in hand_split(n_frames, n_blocks)]))
+
+
+@pytest.mark.parametrize("n_frames, n_blocks", [(10, 1), (4, 5)])
+def test_frame_blocks_that_do_not_fit_give_the_value_without_an_error_bar(n_frames, n_blocks):
+    per_frame = np.random.default_rng(4).random((n_frames, 3))
+    estimate = frame_average(per_frame, n_blocks)
+    assert np.array_equal(estimate.value, per_frame.mean(axis=0))
+    assert estimate.method == NONE and estimate.stderr.shape == (3,) and np.isnan(estimate.stderr).all()
+
+
+def test_over_frame_blocks_calls_the_statistic_on_all_frames_and_each_block():
+    seen = []
+    estimate = over_frame_blocks(lambda frames: seen.append(frames) or 1.0, 11, 3)
+    assert seen == [slice(None), slice(0, 4), slice(4, 8), slice(8, 11)]
+    assert estimate.value == 1.0 and estimate.stderr == 0.0 and estimate.method == "frame-blocks(3)"
+
+
+def test_labels_are_distinct():
+    assert [label(kind, 5) for kind in KINDS] == ["frame-blocks(5)", "fit-blocks(5)", "replicas(5)"]
+    assert label(FRAME_BLOCKS, 1) == label(REPLICAS, 0) == NONE == "none"
