@@ -45,7 +45,7 @@ def test_analyze_reproduces_random_walker_answers(walkers_on_disk, tmp_path):
     for label, key in (("Li", "cation"), ("X", "anion")):
         r = row("D", "lab", label)
         assert abs(r.value - syn.D_m2_s[key] * 1e10) <= 4 * r.stderr
-        assert r.unit == "1e-10 m^2/s" and r.method == "blocks(5)"
+        assert r.unit == "1e-10 m^2/s" and r.method == "fit-blocks(5)"
     t, pfg = row("t_plus", "lab", "Li"), row("t_plus_pfg", "lab", "Li")
     assert abs(t.value - pfg.value) <= 4 * np.hypot(t.stderr, pfg.stderr)
     assert json.loads((out / "results.json").read_text())["transport"]["window"]["found"] is True

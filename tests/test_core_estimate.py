@@ -7,6 +7,8 @@ import pytest
 
 from ionscale.core.estimate import (FIT_BLOCKS, FRAME_BLOCKS, KINDS, NONE, REPLICAS, frame_average, frame_blocks,
                                     from_samples, label, over_frame_blocks)
+from ionscale.report.study_figures import error_method
+from ionscale.structure.statistics import block_ratio
 
 
 def hand_split(n_frames: int, n_blocks: int) -> list[np.ndarray]:
@@ -82,12 +84,28 @@ def test_frame_average_matches_hand_split_blocks(n_frames, n_blocks):
                                                           for f in hand_split(n_frames, n_blocks)]))
 
 
+@pytest.mark.parametrize("layout", ["contiguous", "strided", "transposed"])
+def test_block_ratio_matches_hand_split_sums(layout):
+    rng = np.random.default_rng(3)
+    numerator = {"contiguous": rng.random((23, 4)), "strided": rng.random((46, 8))[::2, ::2],
+                 "transposed": rng.random((4, 23)).T}[layout]
+    denominator = rng.integers(1, 5, size=(23, 1)).astype(float)
+    estimate = block_ratio(numerator, denominator, 5)
+    den = np.broadcast_to(denominator, numerator.shape)
+    blocks = [numerator[f].sum(axis=0) / den[f].sum(axis=0) for f in hand_split(23, 5)]
+    assert np.array_equal(estimate.value, numerator.sum(axis=0) / den.sum(axis=0))
+    assert np.array_equal(estimate.stderr, reference_stderr(blocks))
+    assert estimate.method == "frame-blocks(5)"
+
+
 @pytest.mark.parametrize("n_frames, n_blocks", [(10, 1), (4, 5)])
 def test_frame_blocks_that_do_not_fit_give_the_value_without_an_error_bar(n_frames, n_blocks):
     per_frame = np.random.default_rng(4).random((n_frames, 3))
     estimate = frame_average(per_frame, n_blocks)
     assert np.array_equal(estimate.value, per_frame.mean(axis=0))
     assert estimate.method == NONE and estimate.stderr.shape == (3,) and np.isnan(estimate.stderr).all()
+    ratio = block_ratio(per_frame, 2.0, n_blocks)
+    assert ratio.method == NONE and np.isnan(ratio.stderr).all()
 
 
 def test_over_frame_blocks_calls_the_statistic_on_all_frames_and_each_block():
@@ -97,6 +115,9 @@ def test_over_frame_blocks_calls_the_statistic_on_all_frames_and_each_block():
     assert estimate.value == 1.0 and estimate.stderr == 0.0 and estimate.method == "frame-blocks(3)"
 
 
-def test_labels_are_distinct():
+def test_labels_are_distinct_and_read_back_by_the_report():
     assert [label(kind, 5) for kind in KINDS] == ["frame-blocks(5)", "fit-blocks(5)", "replicas(5)"]
     assert label(FRAME_BLOCKS, 1) == label(REPLICAS, 0) == NONE == "none"
+    for kind in KINDS:
+        assert error_method(f"a fit; {label(kind, 4)}") == label(kind, 4)
+    assert error_method(label(FIT_BLOCKS, 1)) == ""

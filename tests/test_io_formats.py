@@ -77,8 +77,8 @@ def test_plain_xyz_with_box_and_atoms_as_particles_matches_extxyz(tmp_path):
     assert b.exit_code == 0, b.output
     ta, tb = (pd.read_csv(tmp_path / d / "quantities.csv") for d in "ab")
     for q in ("D", "L", "conductivity"):
-        va = ta[(ta.quantity == q) & (ta.frame == "barycentric") & (ta.method == "blocks(2)")].value.to_numpy()
-        vb = tb[(tb.quantity == q) & (tb.frame == "barycentric") & (tb.method == "blocks(2)")].value.to_numpy()
+        va = ta[(ta.quantity == q) & (ta.frame == "barycentric") & (ta.method == "fit-blocks(2)")].value.to_numpy()
+        vb = tb[(tb.quantity == q) & (tb.frame == "barycentric") & (tb.method == "fit-blocks(2)")].value.to_numpy()
         assert va.size and np.allclose(va, vb, rtol=1e-4), q
 
 

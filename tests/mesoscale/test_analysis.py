@@ -103,9 +103,9 @@ def test_uncorrelated_ions_have_flat_charge_structure(walkers):
     assert fig.axes[0].get_title().endswith(f"UNRELIABLE: {res.message.split(':')[0]}")
     plt.close(fig)
     assert res.get("debye_length").unit == "nm" and res.get("dielectric_constant").method == "given"
-    assert res.notes[-1] == "S_ZZ and h_ZZ from 40 frames (every 1), error bars: blocks(5)"
+    assert res.notes[-1] == "S_ZZ and h_ZZ from 40 frames (every 1), error bars: frame-blocks(5)"
     fewer = ScreeningAnalysis(es, store, T, box_nm=box, epsilon_r=10.0, max_frames=7).run()
-    assert fewer.notes[-1] == "S_ZZ and h_ZZ from 7 frames (every 6), error bars: blocks(5)"
+    assert fewer.notes[-1] == "S_ZZ and h_ZZ from 7 frames (every 6), error bars: frame-blocks(5)"
 
 
 def test_a_decay_length_beyond_the_box_is_flagged(walkers, monkeypatch):

@@ -117,11 +117,11 @@ def test_mixed_error_methods_are_split_in_the_legend(tmp_path, point_results):
     root = write_study(tmp_path / "mixed", point_results)
     table = pd.read_csv(root / "study.csv", keep_default_na=False)
     first = (table["state_point"] == point_results[0][0]) & (table["method"] == "replicas(2)")
-    table.loc[first, "method"] = "blocks(5)"
+    table.loc[first, "method"] = "fit-blocks(5)"
     table.to_csv(root / "study.csv", index=False)
     fig = plot_study(root, "fig1_diffusion")
     labels = fig.axes[0].get_legend_handles_labels()[1]
-    assert any("[blocks(5)]" in label for label in labels) and any("[replicas(2)]" in label for label in labels)
+    assert any("[fit-blocks(5)]" in label for label in labels) and any("[replicas(2)]" in label for label in labels)
     plt.close(fig)
 
 
@@ -179,7 +179,8 @@ def test_pretty_units(unit, pretty):
     assert pretty_unit(unit) == pretty
 
 
-@pytest.mark.parametrize("method, kind", [("replicas(4)", "replicas(4)"), ("blocks(5)", "blocks(5)"), ("none", ""),
+@pytest.mark.parametrize("method, kind", [("replicas(4)", "replicas(4)"), ("fit-blocks(5)", "fit-blocks(5)"),
+                                          ("frame-blocks(5)", "frame-blocks(5)"), ("none", ""),
                                           ("KWW fit, continuous; replicas(3)", "replicas(3)"),
                                           ("monotonic fit of r h_ZZ on [0.355, 2.03] nm", ""), ("", "")])
 def test_error_method_is_read_from_the_method_text(method, kind):

@@ -31,7 +31,7 @@ def test_shell_counts(result):
     assert value(result, "linker_fraction", "Li") == pytest.approx(0.2)
     assert value(result, "free_solvent_fraction", "S") == pytest.approx(2 / 3)
     # identical frames: the two blocks agree, the error is zero
-    assert result.get("shell_molecules", "A")[1:] == (0.0, "molecules", "blocks(2)")
+    assert result.get("shell_molecules", "A")[1:] == (0.0, "molecules", "frame-blocks(2)")
 
 
 def test_speciation(result):

@@ -18,8 +18,8 @@ POINTS = [("c2", 2.0, 1.0, 0.0), ("c05", 0.5, 0.0, 0.0), ("c15", 1.5, 0.7, 0.1),
 def table(points=POINTS) -> pd.DataFrame:
     rows = []
     for label, c, p, e in points:
-        rows += [(label, c, "percolating_fraction", "", "", p, e, "1", "blocks(5)"),
-                 (label, c, "free_ion_fraction", "", "cation", 1 - p, 0.01, "1", "blocks(5)")]
+        rows += [(label, c, "percolating_fraction", "", "", p, e, "1", "frame-blocks(5)"),
+                 (label, c, "free_ion_fraction", "", "cation", 1 - p, 0.01, "1", "frame-blocks(5)")]
     return pd.DataFrame(rows, columns=["state_point", "concentration_mol_L"] + COLUMNS)
 
 

@@ -71,7 +71,7 @@ def test_uncorrelated_transference_equals_pfg_and_current_fraction(walkers):
     assert abs(t.value - pfg.value) <= 4 * np.hypot(t.stderr, pfg.stderr)
     assert abs(rho.value - t.value) <= 4 * np.hypot(t.stderr, rho.stderr)
     assert within(res.ionicity["lab"], 1.0)
-    assert res.get("t_plus", "lab", "cation").method == "blocks(5)"
+    assert res.get("t_plus", "lab", "cation").method == "fit-blocks(5)"
 
 
 def test_species_mean_convention_is_L_over_cc(walkers):

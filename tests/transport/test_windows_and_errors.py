@@ -54,7 +54,7 @@ def test_blocks_are_fitted_over_the_value_window(walkers):
     es, store = walkers
     res = quiet(electrolytes=es, temperature=300.0, fit=(1.0, 400.0), n_blocks=5, stores=[store])
     D = res.D["solvent"]
-    assert D.method == "blocks(3)" and res.window["error_method"] == "blocks(3)"
+    assert D.method == "fit-blocks(3)" and res.window["error_method"] == "fit-blocks(3)"
     assert any("error bars from 3 blocks, not 5" in n for n in res.notes)
     thirds = [quiet(electrolytes=es, temperature=300.0, fit=(1.0, 400.0), n_blocks=1,
                     stores=[scan(es, start=500 * b, stop=500 * (b + 1), cache=False)]).D["solvent"].value

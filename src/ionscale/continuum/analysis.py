@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ..mesoscale.box import box_of
+from ..core.estimate import REPLICAS, from_samples
 from ..core.table import COLUMNS, Row, pair_labels
 from .given import GivenTDF
 from .kirkwood_buff import kirkwood_buff_tdf
@@ -121,5 +122,5 @@ def _over_replicas(values, first, first_stderr: float | None = None) -> tuple[fl
     if len(values) == 1:
         return float(values[0]), float(first.stderr if first_stderr is None else first_stderr), \
             f"{first.method}, {first.error}"
-    return (float(values.mean()), float(values.std(ddof=1) / np.sqrt(len(values))),
-            f"{first.method}, replicas({len(values)})")
+    mean = from_samples(values, REPLICAS)
+    return float(mean.value), float(mean.stderr), f"{first.method}, {mean.method}"

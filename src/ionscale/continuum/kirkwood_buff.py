@@ -36,8 +36,8 @@ h_NN = Σ_ij x_i x_j h_ij^GV (x_i = N_i / N_ions), averaged over bins of ``DECAY
 These choices (fit over the outer half of the available diameters, 5 % tolerance) are set a priori,
 as in Krüger et al.'s Fig. 2, not tuned on any result.
 
-Error bars: standard error over contiguous blocks of frames (:mod:`ionscale.mesoscale.blocks`), or
-over replicas by the caller.
+Error bars: standard error over contiguous blocks of frames (``frame-blocks(n)``,
+:func:`ionscale.core.estimate.frame_average`), or over replicas by the caller.
 """
 
 from __future__ import annotations
@@ -46,8 +46,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..core.estimate import frame_average
 from ..errors import IonscaleError
-from ..mesoscale import blocks
 from ..mesoscale.box import half_width_nm, volumes_nm3
 from ..mesoscale.charge_correlation import partial_rdfs
 from ..mesoscale.screening_analysis import frame_stride
@@ -120,8 +120,9 @@ class KirkwoodBuffTDF:
 
     Attributes
     ----------
-    value, stderr : TDF = 1 + d ln y_± / d ln c and its standard error (over ``error``: blocks of frames).
+    value, stderr : TDF = 1 + d ln y_± / d ln c and its standard error.
     method : how it was computed (and ``UNRELIABLE: ...`` when the box is too small).
+    error : how its error bar was estimated: ``frame-blocks(n)``, or ``none``.
     integrals_nm3, integrals_stderr_nm3 : (S, S) G_∞ of every ion pair, nm³.
     species : ion labels, cation first.
     fit_nm : sphere diameters of the extrapolation.
@@ -165,7 +166,7 @@ def kirkwood_buff_tdf(positions_nm: np.ndarray, box_nm: np.ndarray, counts: np.n
         return np.concatenate([[tdf], G.ravel()])
 
     per_frame = np.nan_to_num(rdf.per_frame, nan=0.0)
-    value, stderr = blocks.estimate(per_frame, n_blocks, derive)
+    value, stderr, error = frame_average(per_frame, n_blocks, derive)
     _, G, h_nn = tdf_from_rdfs(r, per_frame.mean(axis=0), counts, volume, fit)
     n = len(counts)
     reliable, message = _judge(r, h_nn, fit)
@@ -175,8 +176,8 @@ def kirkwood_buff_tdf(positions_nm: np.ndarray, box_nm: np.ndarray, counts: np.n
     if not reliable:
         method += f"; UNRELIABLE: {message}"
         notes.append(f"thermodynamic factor: {message}")
-    return KirkwoodBuffTDF(float(value[0]), float(stderr[0]), method, blocks.method(len(positions), n_blocks), G, stderr[1:].reshape(n, n), list(species), fit,
-                           r, h_nn, reliable, message, notes)
+    return KirkwoodBuffTDF(float(value[0]), float(stderr[0]), method, error, G, stderr[1:].reshape(n, n),
+                           list(species), fit, r, h_nn, reliable, message, notes)
 
 
 def _judge(r_nm: np.ndarray, h_nn: np.ndarray, fit_nm: tuple) -> tuple[bool, str]:

@@ -2,7 +2,8 @@
 
 Puts together :mod:`.clusters` (components of the contact graph), :mod:`.percolation`,
 :mod:`.persistence` and :mod:`.carriers` (cluster Nernst–Einstein) on the transport store of the single
-pass, and reports tidy rows (:mod:`.result`). Error bars: contiguous blocks of frames.
+pass, and reports tidy rows (:mod:`.result`). Error bars: contiguous blocks of frames (``frame-blocks(n)``,
+:mod:`ionscale.core.estimate`).
 
 Example
 -------
@@ -27,11 +28,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..core.estimate import frame_average
 from ..core.units import from_si
 from ..errors import IonscaleError
 from ..trajectory import TransportStore
 from ..system import Electrolyte
-from . import blocks
 from .box import box_of
 from .carriers import center_of_mass_diffusion, cluster_nernst_einstein, majority_diffusion
 from .clusters import categories, composition_label, find_clusters
@@ -109,8 +110,8 @@ class ClusterAnalysis:
         percolating_frames[clusters.frame[percolating(clusters, self.edges, st.positions_nm, self.box_nm)]] = True
         notes = []
         rows = self._distribution_rows(clusters, kind, type_labels, per_frame)
-        rows.append(row("percolating_fraction", "", *blocks.estimate(percolating_frames, self.n_blocks), "1",
-                        blocks.method(st.n_frames, self.n_blocks)))
+        percolation = frame_average(percolating_frames, self.n_blocks)
+        rows.append(row("percolating_fraction", "", percolation.value, percolation.stderr, "1", percolation.method))
         successor = successors(clusters) if (self.lifetimes or self.carrier == "com") else None
         if self.lifetimes:
             tau = mean_lifetime_ps(clusters, successor, st.frame_interval_ps)
@@ -128,15 +129,14 @@ class ClusterAnalysis:
     def _distribution_rows(self, clusters, kind, type_labels, per_frame) -> list:
         """Fractions of clusters by size, charge and composition; populations; free ions; largest cluster."""
         st = self.store
-        error = blocks.method(st.n_frames, self.n_blocks)
 
         def fractions(quantity, category, labels):
             counts = clusters.per_frame(category, len(labels))
-            value, stderr = blocks.estimate(counts, self.n_blocks, lambda m: m / m.sum())
+            value, stderr, error = frame_average(counts, self.n_blocks, lambda m: m / m.sum())
             return [row(quantity, lab, v, e, "1", error) for lab, v, e in zip(labels, value, stderr)]
 
         def per_label(quantity, labels, per_frame_values, unit):
-            value, stderr = blocks.estimate(per_frame_values, self.n_blocks)
+            value, stderr, error = frame_average(per_frame_values, self.n_blocks)
             return [row(quantity, lab, v, e, unit, error) for lab, v, e in zip(labels, value, stderr)]
 
         sizes, size_index = categories(clusters.size)
@@ -178,11 +178,11 @@ class ClusterAnalysis:
         charge = compositions @ self.valences
         cation_charge = compositions[:, 0] * self.valences[0]
         volume = float(st.volume_nm3.mean()) * M3_PER_NM3
-        sigma, t_plus = (blocks.estimate(per_frame, self.n_blocks, lambda p, k=k: cluster_nernst_einstein(
+        sigma, t_plus = (frame_average(per_frame, self.n_blocks, lambda p, k=k: cluster_nernst_einstein(
             p, charge, cation_charge, diffusion, volume, self.temperature)[k]) for k in (0, 1))
-        method = f"{how}; {blocks.method(st.n_frames, self.n_blocks)}"
-        kappa = [from_si(x, "mS/cm") for x in sigma]
-        return [row("conductivity_cluster_ne", "", *kappa, "mS/cm", method),
-                row("t_plus_cluster_ne", self.species[0], *t_plus, "1", method)]
+        method = f"{how}; {sigma.method}"
+        return [row("conductivity_cluster_ne", "", from_si(sigma.value, "mS/cm"), from_si(sigma.stderr, "mS/cm"),
+                    "mS/cm", method),
+                row("t_plus_cluster_ne", self.species[0], t_plus.value, t_plus.stderr, "1", method)]
 
 

@@ -28,10 +28,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..core.estimate import frame_average
 from ..errors import IonscaleError
 from ..trajectory import TransportStore
 from ..system import Electrolyte
-from . import blocks
 from .box import box_of, half_width_nm
 from .charge_correlation import charge_correlation, partial_rdfs
 from .decay_fit import fit_decay
@@ -104,7 +104,6 @@ class ScreeningAnalysis:
     def run(self) -> ScreeningResult:
         st = self.store
         positions, box = st.positions_nm[::self.stride], self.box_nm[::self.stride]
-        error = blocks.method(len(positions), self.n_blocks)
         notes, rows = [], []
         volume = float(st.volume_nm3.mean())
 
@@ -118,10 +117,10 @@ class ScreeningAnalysis:
             notes.append("no ε_r (give epsilon_r, or collect solvent dipoles): no Debye length and no λ_S/λ_D")
 
         sf = self.structure_factor()
-        s_zz, s_zz_err = blocks.estimate(sf.per_frame, self.n_blocks)
+        s_zz, s_zz_err, error = frame_average(sf.per_frame, self.n_blocks)
 
         rdf = partial_rdfs(positions, box, st.counts, self.dr, self.r_max)
-        h_zz, h_zz_err = blocks.estimate(charge_correlation(rdf.per_frame, st.counts, self.valences), self.n_blocks)
+        h_zz, h_zz_err, _ = frame_average(charge_correlation(rdf.per_frame, st.counts, self.valences), self.n_blocks)
         g = np.nanmean(rdf.per_frame, axis=0)
         pairs = {f"{a}|{b}": g[i, j] for i, a in enumerate(self.species) for j, b in enumerate(self.species) if j >= i}
 

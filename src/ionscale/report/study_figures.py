@@ -30,7 +30,7 @@ Figures (file stem — content)
 A quantity that was not computed never makes a figure fail: its panel is left out, and a figure with no
 panel left is skipped. Both are reported (``FigureList.skipped`` / ``FigureInfo.notes``, and the
 ``ionscale.report`` logger). Error bars are the standard errors of the table; when the state points of
-one curve were estimated by different methods (``replicas(4)`` here, ``blocks(5)`` there) the methods
+one curve were estimated by different methods (``replicas(4)`` here, ``fit-blocks(5)`` there) the methods
 are split in the legend. One state point gives points, not lines.
 
 Study folder layout (read)
@@ -86,6 +86,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from ..errors import IonscaleError  # noqa: E402
+from ..core.estimate import KINDS as ERROR_KINDS  # noqa: E402
 from ..core.files import atomic_write  # noqa: E402
 
 log = logging.getLogger("ionscale.report")
@@ -417,12 +418,14 @@ def _scale_exponent(values: np.ndarray) -> int:
     return int(math.floor(math.log10(top)))
 
 
-_ERROR_METHOD = re.compile(r"\b(replicas\(\d+\)|blocks\(\d+\))")
+#: ``replicas(4)``, ``frame-blocks(5)``, ``fit-blocks(5)`` (the labels of :mod:`ionscale.core.estimate`)
+_ERROR_METHOD = re.compile(rf"\b((?:{'|'.join(map(re.escape, ERROR_KINDS))})\(\d+\))")
 
 
 def error_method(method: str) -> str:
-    """How a row's error bar was estimated, from its method text: ``replicas(4)``, ``blocks(5)``, or ''
-    (``none``, or a method that only says how the value was obtained, e.g. ``KWW fit, continuous``)."""
+    """How a row's error bar was estimated, from its method text: ``replicas(4)``, ``frame-blocks(5)``,
+    ``fit-blocks(5)``, or '' (``none``, or a method that only says how the value was obtained, e.g.
+    ``KWW fit, continuous``)."""
     found = _ERROR_METHOD.findall(method or "")
     return found[-1] if found else ""
 

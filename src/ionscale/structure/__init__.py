@@ -5,7 +5,7 @@ motif geometry and residence times — from cation–donor contacts collected in
 - :mod:`.contacts` the per-frame collector and its sparse arrays · :mod:`.rdf` RDFs and cut-offs
 - :mod:`.shells` first shells and speciation · :mod:`.pairing` free / SSIP / CIP / AGG
 - :mod:`.geometry` tetrahedral order and shell dipoles · :mod:`.residence` correlation functions, KWW
-- :mod:`.statistics` block errors · :mod:`.sets` distinct values
+- :mod:`.statistics` frame-block errors · :mod:`.sets` distinct values
 - :mod:`.analysis` :class:`StructureAnalysis` · :mod:`.result` · :mod:`.figures`
 """
 

@@ -22,7 +22,7 @@ quantity                   species                                 value
 ``kww_beta``               same                                    β
 =========================  ======================================  =====================================
 
-``method`` says where the error bar comes from (``blocks(5)``, ``none``) or how a value without one was
+``method`` says where the error bar comes from (``frame-blocks(5)``, ``none``) or how a value without one was
 obtained (``first RDF minimum``, ``given``, ``KWW fit, continuous``).
 """
 
@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..core.estimate import REPLICAS, from_samples
 from ..core.table import COLUMNS, Estimate, Row
 from .rdf import RDF
 from .residence import KWW
@@ -211,8 +212,8 @@ def merge_replicas(results: list) -> StructureResult:
         if r.quantity == "cutoff" or len(values) < n:
             rows.append(r)
             continue
-        rows.append(Row(r.quantity, r.frame, r.species, float(values.mean()),
-                        float(values.std(ddof=1) / np.sqrt(n)), r.unit, f"replicas({n})"))
+        mean = from_samples(values, REPLICAS)
+        rows.append(Row(r.quantity, r.frame, r.species, float(mean.value), float(mean.stderr), r.unit, mean.method))
     notes = first.notes + [f"structure: mean ± standard error over {n} replicas with the cut-offs of the first; "
                            "curves and tables are the first replica's"]
     return StructureResult(first.cation, first.species, rows, first.cutoff_nm, first.ssip_cutoff_nm, first.rdf,

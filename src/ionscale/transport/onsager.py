@@ -16,8 +16,9 @@ Newman number and current fraction ρ_+ (Eq. 2–4), and from the D_i the PFG-NM
 
 Slopes are ordinary least-squares fits over one window [t_a, 10 t_a] where every ion's self-MSD is
 diffusive, |γ − 1| ≤ 0.1 with γ = d ln MSD / d ln t (SPEC §2.2). Error bars come from independent
-replicas (mean ± standard error, derived quantities computed per replica) or, for one trajectory,
-from contiguous blocks analysed with the same window (SPEC §2.3).
+replicas (mean ± standard error, derived quantities computed per replica: ``replicas(n)``) or, for one
+trajectory, from contiguous blocks analysed with the same window (SPEC §2.3: ``fit-blocks(n)``,
+:mod:`ionscale.core.estimate`).
 
 Every window, automatic or given, is checked: the exponent γ of every self term, every collective term
 and the charge term Σ z_i z_j Ω_ij (whose slope is κ) is reported per frame, and a warning names each
@@ -65,6 +66,7 @@ from typing import Callable, Sequence
 import numpy as np
 from scipy import constants
 
+from ..core.estimate import FIT_BLOCKS, REPLICAS, from_samples, label
 from ..errors import IonscaleError
 from ..trajectory import TransportStore, scan
 from ..system import Electrolyte
@@ -217,24 +219,23 @@ class OnsagerAnalysis:
                                 "use the same output interval or a step= that makes them equal")
         full = [Correlations.from_store(s, FRAMES, es.has_solvent) for s in stores]
         mean = Correlations.mean(full)
-        if len(stores) > 1:
-            samples, method = full, f"replicas({len(stores)})"
+        single = len(stores) == 1
+        if single:
+            window, samples, unit_duration = self._blocks(stores[0], mean, notes, reference)
+        else:
+            samples = full
             unit_duration = min(s.time_ps[-1] for s in stores)
             window = self._window(mean, unit_duration, notes, reference, "replica")
-        else:
-            window, samples, method, unit_duration = self._blocks(stores[0], mean, notes, reference)
+        kind = FIT_BLOCKS if single else REPLICAS
+        method = label(kind, len(samples))
         system = _SystemConstants.of(es, mean.volume_nm3, self.temperature)
 
         per_sample = [_estimates(c, window, system) for c in samples]
-        single = len(stores) == 1
         point = _estimates(full[0], window, system) if single else None
         rows = []
         for key in (point or per_sample[0]):
-            values = np.array([p[key] for p in per_sample]) if per_sample else None
-            value = point[key] if single else values.mean(axis=0)
-            stderr = (values.std(axis=0, ddof=1) / np.sqrt(len(values)) if values is not None
-                      else np.full(np.shape(value), np.nan))
-            rows += _rows(key, value, stderr, method, system)
+            estimate = from_samples([p[key] for p in per_sample], kind, point[key] if single else None)
+            rows += _rows(key, estimate.value, estimate.stderr, estimate.method, system)
         if len(stores) > 1:
             rows += self._from_mean_L(per_sample, window, system, stores)
         windows = self._spread_windows(mean, unit_duration, reference, window)
@@ -262,7 +263,8 @@ class OnsagerAnalysis:
         return scan(electrolyte, progress=progress, **self.scan_options)
 
     def _blocks(self, store: TransportStore, mean: "Correlations", notes: list, reference: str):
-        """Window, block samples, error method and the duration a window must fit in, for one trajectory.
+        """Window, the blocks' correlations (the ``fit-blocks`` samples; none when there is no error bar) and
+        the duration a window must fit in, for one trajectory.
 
         Every block is fitted over the very window of the value (SPEC §2.3). An automatic window is found
         inside the first half of one block. A window given by the user must fit in one block; when it
@@ -271,7 +273,7 @@ class OnsagerAnalysis:
         dt = store.frame_interval_ps
         if self.n_blocks == 1:
             window = self._window(mean, store.time_ps[-1], notes, reference, "trajectory")
-            return window, [], "none", store.time_ps[-1]
+            return window, [], store.time_ps[-1]
         if self.fit is None:
             n_frames = store.n_frames // self.n_blocks
             if n_frames < 4:
@@ -293,7 +295,7 @@ class OnsagerAnalysis:
                            f"{(store.n_frames // 2 - 1) * dt:g} ps, or replicas.")
                 warnings.warn(message, stacklevel=3)
                 notes.append(message)
-                return window, [], "none", store.time_ps[-1]
+                return window, [], store.time_ps[-1]
             if n_blocks < self.n_blocks:
                 block_ps = (store.n_frames // self.n_blocks - 1) * dt
                 notes.append(f"error bars from {n_blocks} blocks, not {self.n_blocks}: a block must hold the whole fit "
@@ -304,7 +306,7 @@ class OnsagerAnalysis:
         max_lag = int(np.searchsorted(store.time_ps, window.end * (1 + 1e-9), side="right"))
         samples = [Correlations.from_store(_block(store, b, n_frames), FRAMES, store.solvent_com_nm is not None,
                                            max_lag) for b in range(n_blocks)]
-        return window, samples, f"blocks({n_blocks})", store.time_ps[n_frames - 1]
+        return window, samples, store.time_ps[n_frames - 1]
 
     def _self_msds(self, mean: "Correlations", reference: str) -> list:
         return [mean.self_msd_nm2[reference][:, k] for k in range(mean.self_msd_nm2[reference].shape[1])]

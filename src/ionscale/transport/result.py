@@ -60,7 +60,7 @@ class OnsagerResult:
     window : dict
         ``start_ps``, ``end_ps``, ``found`` (the ion self-MSDs are diffusive in it) and
         ``max_gamma_deviation`` of the fitting window; ``given`` (the user's window), ``error_method``
-        (``blocks(n)``, ``replicas(n)`` or ``none``: every block or replica is fitted over this same
+        (``fit-blocks(n)``, ``replicas(n)`` or ``none``: every block or replica is fitted over this same
         window) and ``spread_windows_ps`` (the windows of the window-sensitivity spread).
     curves : dict
         ``time_ps`` (n_lags,), ``omega`` {frame: (n_lags, n, n)} in mol² J⁻¹ m⁻¹ and
