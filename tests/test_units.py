@@ -32,8 +32,8 @@ def test_unknown_units_are_refused_by_name():
 
 
 def test_estimates_in_si():
-    d = Estimate(np.array([2.0, 0.5]), np.array([0.1, 0.05]), "1e-10 m^2/s", "blocks(5)").si()
-    assert d.unit == "m^2/s" and d.method == "blocks(5)"
+    d = Estimate(np.array([2.0, 0.5]), np.array([0.1, 0.05]), "1e-10 m^2/s", "fit-blocks(5)").si()
+    assert d.unit == "m^2/s" and d.method == "fit-blocks(5)"
     np.testing.assert_allclose(d.value, [2e-10, 5e-11], rtol=1e-15)
     np.testing.assert_allclose(d.stderr, [1e-11, 5e-12], rtol=1e-15)
     kappa = Estimate(8.0, float("nan"), "mS/cm", "none").si()

@@ -55,7 +55,7 @@ def test_mean_and_block_error_per_composition_match_brute_force(hand_built):
     assert sorted(r.species for r in result.rows) == sorted(expected) and len(expected) >= 5
     for row in result.rows:
         assert (row.value, row.stderr) == pytest.approx(expected[row.species], rel=1e-12)
-        assert (row.quantity, row.unit, row.method) == ("shell_dipole_by_composition", "D", "blocks(4)")
+        assert (row.quantity, row.unit, row.method) == ("shell_dipole_by_composition", "D", "frame-blocks(4)")
     shares = dict(zip(result.compositions, result.fraction))
     assert shares["1A+2S"] == pytest.approx((shells.shell_molecules == [1, 2]).all(axis=2).mean())
     assert list(result.fraction) == sorted(result.fraction, reverse=True)   # most frequent first
@@ -85,7 +85,7 @@ def test_the_hand_built_frame_through_the_pipeline(tmp_path):
     results, _ = analyse([es], 300.0, options, cache=False)
     assert [r.section for r in results] == ["structure", "shell_dipoles"]
     dipoles = results[1]
-    assert [(r.species, r.stderr, r.method) for r in dipoles.rows] == [("1A+1S", 0.0, "blocks(2)")]
+    assert [(r.species, r.stderr, r.method) for r in dipoles.rows] == [("1A+1S", 0.0, "frame-blocks(2)")]
     assert dipoles.rows[0].value == pytest.approx(SOLVENT_DIPOLE_E_A * DEBYE_PER_E_ANGSTROM, rel=1e-6)
     assert dipoles.fraction.tolist() == pytest.approx([0.2])
     written = {p.name for p in write_analysis(tmp_path, results)}

@@ -14,7 +14,7 @@ at least ``min_fraction`` of all cation-frames and containing a solvent molecule
 solvent is 0 by definition), the mean |M| with its error bar and the histogram of |M|.
 
 Error bars: several replicas give the mean over replicas ± its standard error (``replicas(n)``, over
-the replicas where the composition occurs); one trajectory gives the block error of the ratio
+the replicas where the composition occurs); one trajectory gives the frame-block error of the ratio
 Σ_frames Σ|M| / Σ_frames (shells) (:func:`ionscale.structure.statistics.block_ratio`).
 """
 
@@ -26,6 +26,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from ..core.estimate import REPLICAS, from_samples
 from ..core.table import Row, summary_frame
 from .result import StructureResult, dipole_bins
 from .statistics import block_ratio
@@ -137,9 +138,8 @@ def _estimate(replicas: Sequence[StructureResult], in_replica: Sequence[np.ndarr
         total, count = per_frame[0]
         estimate = block_ratio(total[:, None], count[:, None], n_blocks)
         return float(estimate.value[0]), float(estimate.stderr[0]), estimate.method
-    means = np.array([t.sum() / c.sum() for t, c in per_frame if c.sum()])
-    n = len(means)
-    return float(means.mean()), float(means.std(ddof=1) / np.sqrt(n)) if n > 1 else float("nan"), f"replicas({n})"
+    estimate = from_samples([t.sum() / c.sum() for t, c in per_frame if c.sum()], REPLICAS)
+    return float(estimate.value), float(estimate.stderr), estimate.method
 
 
 def _histogram(values: dict) -> pd.DataFrame:
