@@ -466,7 +466,8 @@ def case_analyze(a: dict) -> dict:
     import tempfile
     import MDAnalysis as mda
     import matplotlib.figure
-    from ionscale import output, trajectory as store_module
+    from ionscale import trajectory as store_module
+    from ionscale.core.result import write_analysis
     from ionscale.transport import figures as figure_module
     from ionscale.system import Electrolyte
     from ionscale.transport import onsager
@@ -491,7 +492,7 @@ def case_analyze(a: dict) -> dict:
         t2 = _now()
         res = onsager.OnsagerAnalysis(es, temperature=TEMPERATURE_K, stores=[st]).run()
         t3 = _now()
-        output.write_analysis(Path(tmp) / "out", [res])
+        write_analysis(Path(tmp) / "out", [res])
         t4a = _now()
         finish_writing()   # the process ends only when the cache entry is written
         t4 = _now()

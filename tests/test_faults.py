@@ -148,14 +148,14 @@ def test_full_disk_is_a_message(run, tmp_path, monkeypatch):
     """A write refused by the system (here the results file, as on a full disk) ends in a message."""
     import errno
 
-    from ionscale import output
+    from ionscale.core import result as output
     top, dcd, _ = run
     real = output.atomic_write
 
-    def full(path, write, binary=False):
+    def full(path, write, binary=False, durable=True):
         if path.name == "quantities.csv":
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
-        return real(path, write, binary)
+        return real(path, write, binary, durable)
     monkeypatch.setattr(output, "atomic_write", full)
     result = invoke("analyze", top, dcd, *FAST, "--temperature", 300, "--out", tmp_path / "out", "--no-cache")
     assert result.exit_code == 2 and "No space left on device" in result.output and "Traceback" not in result.output
@@ -169,7 +169,7 @@ def test_reused_out_warns_about_files_of_an_earlier_run(run, tmp_path):
     (out / "rdf.csv").write_text("from an older analysis with structure\n")
     again = invoke("analyze", top, dcd, *FAST, "--temperature", 300, "--out", out, "--no-cache")
     text = " ".join(again.output.split())
-    assert again.exit_code == 0 and "held results of an earlier run: 3 file(s) replaced" in text
+    assert again.exit_code == 0 and "held results of an earlier run: 5 file(s) replaced" in text  # json, 2 csv, 2 states
     assert "did not write: rdf.csv" in text
 
 

@@ -337,7 +337,7 @@ class Analysis(ABC):
     settings model has a boolean of that name), its ``settings`` model, the upstream analyses it ``needs``
     (it does not run without them) and ``uses`` (their results when they ran), whether the pass must keep
     the unwrapped ion ``positions``, the ``collectors`` it adds to the pass over each replica, and
-    ``compute``: its result (the protocol of :mod:`ionscale.output`) from the passes over *all* replicas.
+    ``compute``: its result (a :class:`ionscale.core.result.Result`) from the passes over *all* replicas.
     It is built once per state point, before the pass; raising :class:`Skipped` there leaves it out.
     """
 

@@ -229,10 +229,11 @@ def analyze(
     a study file's [analysis] table (ionscale.analyses).
 
     Writes DIR/results.json, DIR/quantities.csv (tidy: quantity,frame,species,value,stderr,unit,method),
-    DIR/msd.csv, DIR/rdf.csv, DIR/acf.csv, DIR/speciation.csv and figures.
+    DIR/msd.csv, DIR/rdf.csv, DIR/acf.csv, DIR/speciation.csv, figures, and DIR/<analysis>.result.npz (each
+    result whole, for Python: OnsagerResult.load(DIR)).
     """
     from .io import open_universe
-    from .output import write_analysis
+    from .core.result import write_analysis
     from .pipeline import analyse
     from .system import Electrolyte
 

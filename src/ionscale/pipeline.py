@@ -26,8 +26,8 @@ def analyse(electrolytes: Sequence[Electrolyte], temperature: float, options: Se
             cache=True, backend: str = "serial", n_workers: int = 1,
             progress: Callable[[str, int, int], None] | None = None,
             concentration_mol_L: float | None = None, plans: Sequence[PassPlan] | None = None) -> tuple[list, list]:
-    """Analyse the replicas of one state point. Returns (results, notes): the results follow the protocol
-    of :mod:`ionscale.output`, in the registry's order (transport first, then structure, mesoscale,
+    """Analyse the replicas of one state point. Returns (results, notes): the results (each a
+    :class:`ionscale.core.result.Result`), in the registry's order (transport first, then structure, mesoscale,
     continuum). ``concentration_mol_L`` (default: the cation concentration) is where a given thermodynamic
     factor table is read. ``plans``: the passes were run elsewhere (a study's workers, :func:`pass_plan`);
     each replica's store is read from its planned cache entry, and a missing or different entry is an

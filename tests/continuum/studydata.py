@@ -9,7 +9,7 @@ from pathlib import Path
 from synthetic import build
 
 from ionscale import Electrolyte
-from ionscale.output import write_analysis
+from ionscale.core.result import write_analysis
 from ionscale.pipeline import Options, analyse
 from ionscale.study.aggregate import write_study
 from ionscale.study.runner import Outcome

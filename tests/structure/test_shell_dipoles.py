@@ -8,7 +8,7 @@ import pytest
 from structure_data import SOLVENT_DIPOLE_E_A, hand_built_electrolyte
 
 from ionscale.analyses import Options
-from ionscale.output import write_analysis
+from ionscale.core.result import write_analysis
 from ionscale.pipeline import analyse
 from ionscale.structure import StructureAnalysis
 from ionscale.structure.geometry import DEBYE_PER_E_ANGSTROM

@@ -27,14 +27,15 @@ import pandas as pd
 
 from ..mesoscale.box import box_of
 from ..core.estimate import REPLICAS, from_samples
-from ..core.table import COLUMNS, Row, pair_labels
+from ..core.result import Result
+from ..core.table import Row, pair_labels
 from .given import GivenTDF
 from .kirkwood_buff import kirkwood_buff_tdf
 
 
 @dataclass
-class ContinuumResult:
-    """TDF and salt diffusion of one state point, in the shape of every analysis result (:mod:`ionscale.output`)."""
+class ContinuumResult(Result):
+    """TDF and salt diffusion of one state point (an analysis result, :mod:`ionscale.core.result`)."""
 
     rows: list
     notes: list = field(default_factory=list)
@@ -43,18 +44,8 @@ class ContinuumResult:
     kb: list = field(default_factory=list)   # KirkwoodBuffTDF of each replica (empty when the TDF was given)
     section, title = "continuum", "continuum (Newman set, solvent frame)"
 
+    #: the TDF and D (and the KB integrals)
     SUMMARY = ("thermodynamic_factor", "salt_diffusion", "kb_integral")
-
-    def summary(self) -> pd.DataFrame:
-        """The TDF and D (and the KB integrals), formatted 'value ± stderr'."""
-        from ..core.table import summary_frame
-        return summary_frame(self.rows, self.SUMMARY)
-
-    def to_rows(self) -> list:
-        return list(self.rows)
-
-    def to_frame(self) -> pd.DataFrame:
-        return pd.DataFrame(self.rows, columns=COLUMNS)
 
     def to_dict(self) -> dict:
         out = {"notes": self.notes, "warnings": self.warnings}
@@ -68,9 +59,6 @@ class ContinuumResult:
         if not self.kb:
             return {}
         return {"kb.csv": pd.DataFrame({"r (nm)": self.kb[0].r_nm, "h_NN (1)": self.kb[0].h_nn})}
-
-    def figures(self) -> dict:
-        return {}
 
 
 def continuum_analysis(transport, electrolytes: Sequence, stores: Sequence, concentration_mol_L: float,

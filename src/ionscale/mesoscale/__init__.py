@@ -26,7 +26,7 @@ Example
 ...                              diffusion_m2_s=D_m2_s).run(),
 ...     screening=ScreeningAnalysis(es, store, temperature=353, epsilon_r=10).run())        # doctest: +SKIP
 >>> res.to_frame(); res.tables()["szz.csv"]; res.figures()                                # doctest: +SKIP
->>> ionscale.output.write_analysis("out/", [res])      # results.json, CSVs, PNGs          # doctest: +SKIP
+>>> res.save("out/")                                     # results.json, CSVs, PNGs          # doctest: +SKIP
 """
 
 from .carriers import cluster_nernst_einstein, endpoint_diffusion_m2_s, majority_diffusion

@@ -1,6 +1,6 @@
 """Results of the mesoscale analyses: tidy rows with units, curves as tables, figures.
 
-Every number is a :class:`~ionscale.transport.result.Row` ``(quantity, frame, species, value, stderr,
+Every number is a :class:`~ionscale.core.table.Row` ``(quantity, frame, species, value, stderr,
 unit, method)`` with ``frame = ""`` (no reference frame is involved). Quantities:
 
 ==============================  ===============================  ==========================================
@@ -33,32 +33,14 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..core.table import COLUMNS, Estimate, Row
+from ..core.result import Result, Rows
+from ..core.table import Row
 from .clusters import Clusters
 from .decay_fit import DecayFit
 
 
-class _Rows:
-    """Access to the rows of a result."""
-
-    rows: list
-
-    def to_rows(self) -> list:
-        return list(self.rows)
-
-    def to_frame(self) -> pd.DataFrame:
-        """Every estimate as a tidy DataFrame with the columns of ``quantities.csv``."""
-        return pd.DataFrame(self.to_rows(), columns=COLUMNS)
-
-    def get(self, quantity: str, species: str = "") -> Estimate:
-        for r in self.to_rows():
-            if (r.quantity, r.species) == (quantity, species):
-                return Estimate(r.value, r.stderr, r.unit, r.method)
-        raise KeyError(f"no {quantity!r} for species {species!r}")
-
-
 @dataclass
-class ClusterResult(_Rows):
+class ClusterResult(Rows):
     """Clusters of one trajectory.
 
     Attributes
@@ -92,7 +74,7 @@ class ClusterResult(_Rows):
 
 
 @dataclass
-class ScreeningResult(_Rows):
+class ScreeningResult(Rows):
     """Charge structure and screening of one trajectory.
 
     Attributes
@@ -143,10 +125,9 @@ class ScreeningResult(_Rows):
 
 
 @dataclass
-class MesoscaleResult(_Rows):
-    """Clusters and screening of one trajectory together (either may be None), in the shape every
-    analysis result offers for writing (:mod:`ionscale.output`): ``section``, ``to_rows()``,
-    ``to_dict()``, ``tables()`` and ``figures()``."""
+class MesoscaleResult(Result):
+    """Clusters and screening of one trajectory together (either may be None): the analysis result
+    (:mod:`ionscale.core.result`) whose rows are theirs."""
 
     clusters: ClusterResult | None = None
     screening: ScreeningResult | None = None
@@ -154,11 +135,6 @@ class MesoscaleResult(_Rows):
     SUMMARY = ("free_ion_fraction", "largest_cluster_fraction", "percolating_fraction", "conductivity_cluster_ne",
                "t_plus_cluster_ne", "dielectric_constant", "debye_length", "screening_length", "screening_period",
                "screening_ratio")
-
-    def summary(self) -> pd.DataFrame:
-        """The headline numbers, formatted 'value ± stderr', for a terminal or a notebook."""
-        from ..core.table import summary_frame
-        return summary_frame(self.rows, self.SUMMARY)
 
     @property
     def rows(self) -> list:
@@ -200,10 +176,6 @@ class MesoscaleResult(_Rows):
             figures["szz.png"] = plot_structure_factor(self.screening)
             figures["hzz.png"] = plot_charge_correlation(self.screening)
         return figures
-
-    def plot(self) -> list:
-        """The figures (see :meth:`figures`), e.g. to show in a notebook."""
-        return list(self.figures().values())
 
     def szz_frame(self) -> pd.DataFrame:
         return self.tables()["szz.csv"]

@@ -1,6 +1,6 @@
 """The result of a structure analysis: tidy rows of estimates, and the curves and tables behind them.
 
-Every number is one :class:`ionscale.transport.result.Row` — ``quantity, frame, species, value, stderr,
+Every number is one :class:`ionscale.core.table.Row` — ``quantity, frame, species, value, stderr,
 unit, method`` with ``frame`` empty (structure has no reference frame):
 
 =========================  ======================================  =====================================
@@ -34,7 +34,8 @@ import numpy as np
 import pandas as pd
 
 from ..core.estimate import REPLICAS, from_samples
-from ..core.table import COLUMNS, Estimate, Row
+from ..core.result import Result
+from ..core.table import Row, summary_frame
 from .rdf import RDF
 from .residence import KWW
 
@@ -44,7 +45,7 @@ DIPOLE_BIN_DEBYE = 0.25
 
 
 @dataclass
-class StructureResult:
+class StructureResult(Result):
     """Solvation structure of one trajectory.
 
     Attributes
@@ -100,24 +101,9 @@ class StructureResult:
     shell_molecules: np.ndarray | None = None
     replicas: list = field(default_factory=list)
 
+    section, title = "structure", "solvation structure"
+
     # -- access ------------------------------------------------------------------------------
-    def to_rows(self) -> list:
-        """Every estimate as tidy rows ``(quantity, frame, species, value, stderr, unit, method)``."""
-        return list(self.rows)
-
-    def to_frame(self) -> pd.DataFrame:
-        """Every estimate as a DataFrame with the columns of ``quantities.csv``."""
-        return pd.DataFrame(self.rows, columns=COLUMNS)
-
-    def get(self, quantity: str, species: str = "", method: str | None = None) -> Estimate:
-        """One estimate, e.g. ``get("shell_molecules", "EC")``, ``get("pair_class_fraction", "TFSI:CIP")``,
-        ``get("residence_time", "EC:atom", "KWW fit, intermittent")`` (the first match without ``method``)."""
-        for r in self.rows:
-            if (r.quantity, r.species) == (quantity, species) and method in (None, r.method):
-                return Estimate(r.value, r.stderr, r.unit, r.method)
-        known = sorted({(r.quantity, r.species) for r in self.rows if r.quantity == quantity})
-        raise KeyError(f"no {quantity!r} for species {species!r}; have {known or 'no such quantity'}")
-
     def per_replica(self) -> list:
         """The result of each replica (analysed with the same cut-offs): for analyses downstream that need
         the per-shell arrays of every replica, not only the first one's."""
@@ -159,12 +145,10 @@ class StructureResult:
                "pair_class_fraction", "residence_time")
 
     def summary(self) -> pd.DataFrame:
-        """The headline numbers, formatted 'value ± stderr', for a terminal or a notebook."""
-        from ..core.table import summary_frame
+        """The headline numbers (continuous residence times only), formatted 'value ± stderr'."""
         return summary_frame([r for r in self.rows if "intermittent" not in r.method], self.SUMMARY)
 
-    # -- the analysis-folder protocol of :mod:`ionscale.output` ----------------------------------
-    section, title = "structure", "solvation structure"
+    # -- the analysis folder (ionscale.core.result) ------------------------------------------
 
     def to_dict(self) -> dict:
         """What ``results.json`` records besides the rows: species, cut-offs (nm), notes."""
@@ -183,10 +167,6 @@ class StructureResult:
         if self.tetrahedral_order is not None:
             out["geometry.png"] = figures.plot_geometry(self)
         return out
-
-    def plot(self) -> list:
-        """The figures (see :meth:`figures`)."""
-        return list(self.figures().values())
 
 
 def dipole_bins(values) -> np.ndarray:

@@ -27,7 +27,8 @@ import numpy as np
 import pandas as pd
 
 from ..core.estimate import REPLICAS, from_samples
-from ..core.table import Row, summary_frame
+from ..core.result import Result
+from ..core.table import Row
 from .result import StructureResult, dipole_bins
 from .statistics import block_ratio
 
@@ -48,7 +49,7 @@ def shell_compositions(results: Sequence[StructureResult]) -> np.ndarray:
 
 
 @dataclass
-class ShellDipoleResult:
+class ShellDipoleResult(Result):
     """Mean shell dipole (D) and its distribution per shell composition (module docstring).
 
     Attributes
@@ -76,13 +77,8 @@ class ShellDipoleResult:
     notes: list = field(default_factory=list)
 
     section, title = SECTION, "shell dipole per shell composition"
-
-    def to_rows(self) -> list:
-        return list(self.rows)
-
-    def summary(self) -> "pd.DataFrame":
-        """The mean shell dipole of each composition, formatted 'value ± stderr', for a terminal."""
-        return summary_frame(self.rows, (QUANTITY,))
+    #: the mean shell dipole of each composition
+    SUMMARY = (QUANTITY,)
 
     def to_dict(self) -> dict:
         return {"cation": self.cation, "species": self.species, "notes": self.notes,

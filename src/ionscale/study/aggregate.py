@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from ..mesoscale.onset import PERCOLATION_THRESHOLD, percolation_onset_of
-from ..output import write_analysis
+from ..core.result import write_analysis
 from ..pipeline import analyse
 from ..core.files import atomic_write
 from .runner import POINTS_FOLDER, Outcome, ReplicaJob, write_json

@@ -7,19 +7,19 @@ columns as ``quantities.csv``. Attribute access gives the common ones by frame::
     res.L["barycentric"].value       # (n, n) matrix in mol² J⁻¹ m⁻¹ s⁻¹
     res.to_frame()                   # pandas DataFrame of every row
     res.save("out/")                 # results.json, quantities.csv, msd.csv, figures
+    OnsagerResult.load("out/")       # the same result back (ionscale.core.result)
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from ..core.files import strict_json
-from ..core.table import COLUMNS, Estimate, Row, format_value, is_spread, pair_labels, summary_frame
+from ..core.result import Result
+from ..core.table import Estimate, format_value, is_spread, pair_labels, summary_frame
 
 
 #: quantity → (display unit, shape kind); computed in SI, shown in the display unit (core.units)
@@ -46,7 +46,7 @@ QUANTITIES = set(UNITS) | {"fit_start", "fit_end", "gamma"}
 
 
 @dataclass
-class OnsagerResult:
+class OnsagerResult(Result):
     """Transport estimates for one state point.
 
     Attributes
@@ -81,17 +81,12 @@ class OnsagerResult:
     #: the frame of the headline numbers: "solvent", or "barycentric" for a system without solvent
     reference_frame: str = "solvent"
 
-    # -- access ------------------------------------------------------------------------------
-    def to_frame(self) -> pd.DataFrame:
-        """Every estimate as a tidy DataFrame with the columns of ``quantities.csv``."""
-        return pd.DataFrame(self.rows, columns=COLUMNS)
+    section, title = "transport", "transport"
 
+    # -- access ------------------------------------------------------------------------------
     def get(self, quantity: str, frame: str, species: str = "", method: str | None = None) -> Estimate:
         """One estimate; ``species`` as in the table (``cation``, ``cation|anion``, or '' for scalars)."""
-        for r in self.rows:
-            if (r.quantity, r.frame, r.species) == (quantity, frame, species) and method in (None, r.method):
-                return Estimate(r.value, r.stderr, r.unit, r.method)
-        raise KeyError(f"no {quantity!r} for frame {frame!r} and species {species!r}")
+        return self._find(quantity, species, frame=frame, method=method)
 
     def _by_frame(self, quantity: str, species: str = "") -> dict:
         return {f: self.get(quantity, f, species) for f in self.frames}
@@ -193,16 +188,7 @@ class OnsagerResult:
         from .figures import plot_correlations, plot_onsager
         return {"msd.png": plot_correlations(self), "onsager.png": plot_onsager(self)}
 
-    def plot(self) -> list:
-        """The figures (see :meth:`figures`), e.g. to show in a notebook."""
-        return list(self.figures().values())
-
-    # -- files --------------------------------------------------------------------------------
-    section = "transport"
-
-    def to_rows(self) -> list:
-        return list(self.rows)
-
+    # -- the analysis folder (ionscale.core.result) ------------------------------------------
     def to_dict(self) -> dict:
         """What ``results.json`` records besides the rows: species, frames, window, system, notes."""
         return strict_json({"species": self.species, "frames": self.frames, "window": self.window,
@@ -223,32 +209,6 @@ class OnsagerResult:
                     cols[f"Omega {f} {pair_labels(self.species, i, j)} (mol^2 J^-1 m^-1)"] = \
                         self.curves["omega"][f][:, i, j]
         return pd.DataFrame(cols)
-
-    def save(self, folder: str | Path, figures: bool = True) -> list[Path]:
-        """Write ``results.json``, ``quantities.csv``, ``msd.csv`` (and figures) into ``folder``."""
-        from ..output import write_analysis
-        return write_analysis(folder, [self], figures)
-
-    @classmethod
-    def load(cls, folder: str | Path) -> "OnsagerResult":
-        """Read back what :meth:`save` wrote (results.json and msd.csv)."""
-        folder = Path(folder)
-        document = json.loads((folder / "results.json").read_text())
-        data = document["transport"]
-        rows = [Row(**{k: (np.nan if v is None else v) for k, v in r.items()}) for r in document["quantities"]
-                if r["quantity"] in QUANTITIES]
-        table = pd.read_csv(folder / "msd.csv")
-        species, frames, n = data["species"], data["frames"], len(data["species"])
-        curves = {"time_ps": table["time (ps)"].to_numpy(), "omega": {}, "msd_nm2": {}}
-        for f in frames:
-            curves["msd_nm2"][f] = np.stack([table[f"MSD {f} {s} (nm^2)"] for s in species], axis=1)
-            omega = np.empty((len(table), n, n))
-            for i in range(n):
-                for j in range(i, n):
-                    omega[:, i, j] = omega[:, j, i] = table[f"Omega {f} {pair_labels(species, i, j)} (mol^2 J^-1 m^-1)"]
-            curves["omega"][f] = omega
-        return cls(species, frames, rows, data["window"], curves, data["system"], data["notes"],
-                   data.get("reference_frame", "solvent"))
 
 
 __all__ = ["OnsagerResult"]
