@@ -1,4 +1,4 @@
-"""Files that are whole or absent: atomic writes, and values made strict JSON.
+"""Files that are whole or absent: atomic writes, values made strict JSON, and JSON read back.
 
 Every result file ionscale writes goes through :func:`atomic_write` (a temporary file beside the
 target, then a rename), so an interrupted run leaves the old file or the new one, never half of one.
@@ -6,6 +6,7 @@ target, then a rename), so an interrupted run leaves the old file or the new one
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import tempfile
@@ -13,6 +14,8 @@ from pathlib import Path
 from typing import Callable
 
 import numpy as np
+
+from ..errors import IonscaleError
 
 
 def atomic_write(path: Path, write: Callable, binary: bool = False, durable: bool = True) -> None:
@@ -49,3 +52,12 @@ def strict_json(obj):
     if isinstance(obj, np.ndarray):
         return strict_json(obj.tolist())
     return obj
+
+
+def read_json(path: Path) -> dict:
+    """A JSON file ionscale wrote (``results.json``, ``study.json``); one that is missing or damaged is an
+    :class:`IonscaleError` naming it."""
+    try:
+        return json.loads(Path(path).read_text())
+    except (OSError, ValueError) as err:
+        raise IonscaleError(f"cannot read {path}: {err}") from None

@@ -87,7 +87,7 @@ import pandas as pd  # noqa: E402
 
 from ..errors import IonscaleError  # noqa: E402
 from ..core.estimate import KINDS as ERROR_KINDS  # noqa: E402
-from ..core.files import atomic_write  # noqa: E402
+from ..core.files import atomic_write, read_json  # noqa: E402
 
 log = logging.getLogger("ionscale.report")
 
@@ -165,13 +165,6 @@ def load_study(path: str | Path) -> Study:
                         "`ionscale study`) nor results.json (written by `ionscale analyze`)")
 
 
-def _read_json(path: Path) -> dict:
-    try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError) as err:
-        raise IonscaleError(f"cannot read {path}: {err}") from None
-
-
 def read_table(path: Path, extra: dict | None = None) -> pd.DataFrame:
     """A tidy CSV (study.csv or quantities.csv) with empty strings for missing text and NaN for numbers."""
     try:
@@ -199,7 +192,7 @@ def _normalise(table: pd.DataFrame, source) -> pd.DataFrame:
 
 
 def _load_study_folder(root: Path) -> Study:
-    meta = _read_json(root / "study.json")
+    meta = read_json(root / "study.json")
     messages = []
     points = []
     for k, sp in enumerate(meta.get("state_points", []) or []):
@@ -207,7 +200,7 @@ def _load_study_folder(root: Path) -> Study:
         folder = root / sp.get("folder", f"points/{label}")
         system, window, notes = sp.get("system") or {}, sp.get("window") or {}, list(sp.get("notes") or [])
         if (folder / "results.json").is_file():   # the structure and mesoscale notes live only there
-            saved = _transport_section(_read_json(folder / "results.json"))
+            saved = _transport_section(read_json(folder / "results.json"))
             system = system or saved.get("system", {})
             window = window or saved.get("window", {})
             notes += [n for n in saved.get("notes", []) if n not in notes]
@@ -239,7 +232,7 @@ def _transport_section(document: dict) -> dict:
 
 
 def _load_analysis_folder(root: Path) -> Study:
-    document = _read_json(root / "results.json")
+    document = read_json(root / "results.json")
     saved = _transport_section(document)
     system = saved.get("system", {}) or {}
     cations = [s for s in system.get("species", []) if s.get("role") == "cation"]

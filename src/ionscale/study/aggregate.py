@@ -30,10 +30,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..mesoscale.onset import PERCOLATION_THRESHOLD, percolation_onset_of
+from ..core.files import atomic_write, read_json
 from ..core.result import write_analysis
+from ..errors import IonscaleError
+from ..mesoscale.onset import PERCOLATION_THRESHOLD, percolation_onset_of
 from ..pipeline import analyse
-from ..core.files import atomic_write
 from .runner import POINTS_FOLDER, Outcome, ReplicaJob, write_json
 from .spec import StatePointSpec, StudySpec
 
@@ -60,13 +61,12 @@ def concentration_of(point: StatePointSpec, system: dict) -> float:
 
 def write_study(spec: StudySpec, out: Path, outcome: Outcome) -> None:
     """Write ``study.csv`` and ``study.json`` from the analysed state points (atomically)."""
-    import json
     tables, points = [], []
     for p in spec.state_points:
         folder = outcome.points.get(p.label)
         if folder is None:
             continue
-        results = json.loads((folder / "results.json").read_text())["transport"]
+        results = read_json(folder / "results.json")["transport"]
         c = concentration_of(p, results["system"])
         table = pd.read_csv(folder / "quantities.csv", keep_default_na=False, na_values=[""])
         table.insert(0, "concentration_mol_L", c)
@@ -164,8 +164,7 @@ def study_summary(out: Path) -> pd.DataFrame:
 
 def study_percolation_onset(out: Path) -> dict | None:
     """The percolation onset record that ``study.json`` keeps (:func:`percolation_onset_of`), or None."""
-    import json
     try:
-        return json.loads((Path(out) / "study.json").read_text()).get("percolation_onset")
-    except (OSError, ValueError):
+        return read_json(Path(out) / "study.json").get("percolation_onset")
+    except IonscaleError:
         return None

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional
 
-from ..core.files import atomic_write
+from ..core.files import atomic_write, read_json
 from ..errors import IonscaleError
 from ..pipeline import pass_plan
 from ..trajectory import ElectrolyteSource, PassPlan
@@ -263,8 +263,8 @@ def check_study(spec: StudySpec) -> None:
 def previous_replicas(folder: Path) -> int | None:
     """How many replicas the results already in a state point's folder came from (None: no readable results)."""
     try:
-        return int(json.loads((folder / "results.json").read_text())["transport"]["system"]["n_replicas"])
-    except (OSError, ValueError, KeyError, TypeError):
+        return int(read_json(folder / "results.json")["transport"]["system"]["n_replicas"])
+    except (IonscaleError, KeyError, TypeError, ValueError):
         return None
 
 
