@@ -1,12 +1,14 @@
 """The one estimator of error bars (:mod:`ionscale.core.estimate`) against a brute-force reference: NumPy's
 mean and standard deviation of samples and of blocks split by hand, bit for bit (the numbers written
-before the estimator existed must not change), the cases without an error bar, and the labels."""
+before the estimator existed must not change), the cases without an error bar, the labels, and the rows
+of replicas merged into one list of rows."""
 
 import numpy as np
 import pytest
 
 from ionscale.core.estimate import (FIT_BLOCKS, FRAME_BLOCKS, KINDS, NONE, REPLICAS, frame_average, frame_blocks,
-                                    from_samples, label, over_frame_blocks)
+                                    from_samples, label, over_frame_blocks, over_replicas, replica_method)
+from ionscale.core.table import Row
 from ionscale.report.study_figures import error_method
 from ionscale.structure.statistics import block_ratio
 
@@ -121,3 +123,62 @@ def test_labels_are_distinct_and_read_back_by_the_report():
     for kind in KINDS:
         assert error_method(f"a fit; {label(kind, 4)}") == label(kind, 4)
     assert error_method(label(FIT_BLOCKS, 1)) == ""
+
+
+def hand_made_replicas() -> list:
+    """Three replicas' rows: a fixed cut-off, a fraction in all three (one replica NaN for another), a
+    residence time of two kinds, a cluster size that replica 2 never formed and one only replica 3 has."""
+    rng = np.random.default_rng(5)
+    replicas = []
+    for k in range(3):
+        rows = [Row("cutoff", "", "A", 0.30 + 0.01 * k, np.nan, "nm", "first RDF minimum"),
+                Row("free_ion_fraction", "", "Li", rng.random(), 0.01, "1", "frame-blocks(5)"),
+                Row("free_ion_fraction", "", "A", np.nan if k == 1 else rng.random(), 0.01, "1", "frame-blocks(5)"),
+                Row("residence_time", "", "S:atom", 10.0 + rng.random(), np.nan, "ps", "KWW fit, continuous"),
+                Row("residence_time", "", "S:atom", 20.0 + rng.random(), np.nan, "ps", "KWW fit, intermittent")]
+        if k != 1:
+            rows.append(Row("cluster_size_fraction", "", "5", rng.random(), 0.02, "1", "frame-blocks(5)"))
+        if k == 2:
+            rows.append(Row("cluster_size_fraction", "", "6", rng.random(), 0.02, "1", "frame-blocks(5)"))
+        replicas.append(rows)
+    return replicas
+
+
+def test_rows_of_replicas_become_their_mean_and_standard_error():
+    replicas = hand_made_replicas()
+    merged = over_replicas(replicas, fixed=("cutoff",))
+    first = replicas[0]
+    assert [(r.quantity, r.species) for r in merged] == [(r.quantity, r.species) for r in first]   # the first's order
+    assert merged[0] == first[0]                                  # fixed: the first replica's cut-off
+    values = np.array([rows[1].value for rows in replicas])
+    assert merged[1] == Row("free_ion_fraction", "", "Li", values.mean(), np.std(values, ddof=1) / np.sqrt(3), "1",
+                            "replicas(3)")
+    nan = merged[2]                                               # NaN in one replica: NaN, as NumPy gives
+    assert np.isnan(nan.value) and np.isnan(nan.stderr) and nan.method == "replicas(3)"
+    for row, kind, i in ((merged[3], "continuous", 3), (merged[4], "intermittent", 4)):   # matched by method
+        times = np.array([rows[i].value for rows in replicas])
+        assert (row.value, row.stderr) == (times.mean(), np.std(times, ddof=1) / np.sqrt(3))
+        assert row.method == f"KWW fit, {kind}; replicas(3)"
+    assert merged[5] == first[5]                                  # missing in replica 2: the first's row
+    assert len(merged) == 6                                       # replica 3's size 6 alone is dropped
+
+
+def test_rows_of_one_replica_are_kept_and_nothing_is_fixed_unless_asked():
+    replicas = hand_made_replicas()
+    assert over_replicas(replicas[:1]) == replicas[0] and over_replicas(replicas[:1]) is not replicas[0]
+    cutoffs = np.array([rows[0].value for rows in replicas])
+    cutoff = over_replicas(replicas)[0]
+    assert (cutoff.value, cutoff.stderr, cutoff.method) == (cutoffs.mean(), np.std(cutoffs, ddof=1) / np.sqrt(3),
+                                                            "first RDF minimum; replicas(3)")
+
+
+@pytest.mark.parametrize("method, merged", [
+    ("frame-blocks(5)", "replicas(2)"), ("none", "replicas(2)"), ("fit-blocks(3)", "replicas(2)"),
+    ("majority-ion D (given); frame-blocks(5)", "majority-ion D (given); replicas(2)"),
+    ("KWW fit, continuous", "KWW fit, continuous; replicas(2)"),
+    ("monotonic fit of r h_ZZ on [0.4, 2] nm; UNRELIABLE: box too small",
+     "monotonic fit of r h_ZZ on [0.4, 2] nm; UNRELIABLE: box too small; replicas(2)"),
+    ("given", "given; replicas(2)")])
+def test_a_replica_mean_keeps_what_the_method_says_of_the_value(method, merged):
+    assert replica_method(method, 2) == merged
+    assert error_method(merged) == "replicas(2)"

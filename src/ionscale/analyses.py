@@ -415,7 +415,9 @@ ION_CONTACTS = "ion_contacts"
 
 class Mesoscale(Analysis):
     """Clusters of ion contacts, percolation, the cluster Nernst–Einstein conductivity and screening
-    (SPEC §6–7), on the first replica.
+    (SPEC §6–7) of every replica, merged into one result (:func:`ionscale.mesoscale.merge_replicas`): each
+    row the mean over replicas ± its standard error. Replica 1 chooses the fit range of r h_ZZ(r); the
+    others use the same, so that their screening lengths can be averaged.
 
     Which contacts bond ions into clusters (``cluster_contacts``):
 
@@ -451,12 +453,25 @@ class Mesoscale(Analysis):
         return out
 
     def compute(self, run: Run):
+        from .mesoscale import merge_replicas
+        structure = run.upstream.get("structure")
+        structures = structure.per_replica() if structure is not None else [None] * len(run.stores)
+        first = self._replica(run, 0, structures[0])
+        rest = [self._replica(run, k, structures[k], first.screening.fit_range_nm) for k in range(1, len(run.stores))]
+        if first.clusters is None:
+            run.notes.append("clusters skipped: 'shell' contacts come from the structure analysis, which did not "
+                             "run; choose distance contacts (--cluster-contacts cation-anion or all, with "
+                             "--cluster-cutoff-nm)")
+        return merge_replicas([first, *rest])
+
+    def _replica(self, run: Run, k: int, structure, fit_range_nm: tuple | None = None):
+        """Clusters and screening of replica ``k`` (its structure result for 'shell' contacts; the fit range
+        of r h_ZZ that of the first replica, so that their screening lengths can be averaged). 'majority'
+        cluster carriers move with the transport analysis' D, the mean over replicas."""
         from .mesoscale import ClusterAnalysis, MesoscaleResult, ScreeningAnalysis
-        options, electrolyte, store = run.options, run.electrolytes[0], run.stores[0]
-        if len(run.electrolytes) > 1:
-            run.notes.append("clusters and screening are those of replica 1")
+        options, electrolyte, store = run.options, run.electrolytes[k], run.stores[k]
         clusters = None
-        edges, contacts = self._cluster_edges(store, run.upstream.get("structure"))
+        edges, contacts = self._cluster_edges(store, structure)
         if edges is not None:
             D, reference = None, "solvent"
             if "transport" in run.upstream:
@@ -469,12 +484,9 @@ class Mesoscale(Analysis):
                                        lag_frames=_lag_frames(options.carrier_lag_ps, store),
                                        n_blocks=options.blocks).run()
             clusters.notes.insert(0, f"clusters: {contacts}")
-        else:
-            run.notes.append("clusters skipped: 'shell' contacts come from the structure analysis, which did not "
-                             "run; choose distance contacts (--cluster-contacts cation-anion or all, with "
-                             "--cluster-cutoff-nm)")
         screening = ScreeningAnalysis(electrolyte, store, run.temperature, epsilon_r=options.epsilon_r,
-                                      k_max_nm_inv=options.szz_k_max_nm_inv, n_blocks=options.blocks).run()
+                                      k_max_nm_inv=options.szz_k_max_nm_inv, fit_range_nm=fit_range_nm,
+                                      n_blocks=options.blocks).run()
         return MesoscaleResult(clusters=clusters, screening=screening)
 
     def _cluster_edges(self, store, structure) -> tuple:

@@ -78,7 +78,7 @@ def test_two_by_two_study_and_resume(tmp_path, client):
     assert len(t) == 2 and t.stderr.notna().all()
     assert set(study.state_point) == {"low", "high"}
     assert study.concentration_mol_L.is_monotonic_increasing
-    # the mesoscale options of the study file: free walkers, so σ_cNE (centre-of-mass D) ≈ κ_NE of replica 1
+    # the mesoscale options of the study file: free walkers, so σ_cNE (centre-of-mass D, mean over replicas) ≈ κ_NE
     sigma = study[study.quantity == "conductivity_cluster_ne"]
     assert len(sigma) == 2 and sigma.method.str.startswith("cluster centre-of-mass D over 3 ps").all()
     for label in ("low", "high"):

@@ -23,6 +23,10 @@ What differs is where the samples come from, and the ``method`` column of every 
 ``none``
     fewer than two samples: no error bar (NaN).
 
+The rows of one analysis of n replicas become one list of rows through :func:`over_replicas`: the
+replica label takes the place of a row's own error label, and what its method says of how the value was
+obtained stays (``KWW fit, continuous; replicas(3)``: :func:`replica_method`).
+
 The value of a blocked quantity is that of all the data, not the mean of the blocks: a ratio or a fit
 of a short block is biased where that of the whole is not, and its error is that of the block mean to
 leading order. Blocks are independent only when they are much longer than the correlation time of the
@@ -33,9 +37,12 @@ block too short for that plateau gives too small an error. ionscale cuts a fixed
 
 from __future__ import annotations
 
-from typing import Callable, NamedTuple
+import re
+from typing import Callable, NamedTuple, Sequence
 
 import numpy as np
+
+from .table import Row
 
 FRAME_BLOCKS = "frame-blocks"
 FIT_BLOCKS = "fit-blocks"
@@ -44,6 +51,8 @@ REPLICAS = "replicas"
 KINDS = (FRAME_BLOCKS, FIT_BLOCKS, REPLICAS)
 #: the method of a value without an error bar (fewer than two samples)
 NONE = "none"
+#: an error label at the end of a method text, alone or after "; "
+_ERROR_LABEL = re.compile(rf"(?:^|; )(?:(?:{'|'.join(map(re.escape, KINDS))})\(\d+\)|{NONE})$")
 
 
 class SampleEstimate(NamedTuple):
@@ -110,3 +119,41 @@ def frame_average(per_frame, n_blocks: int, derive: Callable | None = None) -> S
     derive = derive or (lambda mean: mean)
     return over_frame_blocks(lambda frames: np.asarray(derive(per_frame[frames].mean(axis=0)), dtype=float),
                              len(per_frame), n_blocks)
+
+
+def replica_method(method: str, n: int) -> str:
+    """The method of a row averaged over ``n`` replicas: its error label (``frame-blocks(5)``, ``none``, ...)
+    replaced by ``replicas(n)``, what it says of how the value was obtained kept in front
+    (``cluster centre-of-mass D over 3 ps; frame-blocks(5)`` → ``cluster centre-of-mass D over 3 ps;
+    replicas(2)``; ``KWW fit, continuous`` → ``KWW fit, continuous; replicas(2)``)."""
+    description = _ERROR_LABEL.sub("", method)
+    return f"{description}; {label(REPLICAS, n)}" if description else label(REPLICAS, n)
+
+
+def over_replicas(row_lists: Sequence[Sequence[Row]], fixed: Sequence[str] = ()) -> list:
+    """The rows of one analysis of n replicas of a state point → one list of rows: each the mean over the
+    replicas ± its standard error s/√n (:func:`from_samples`, method :func:`replica_method`; SPEC §2.3).
+
+    row_lists : the rows of each replica (:class:`~ionscale.core.table.Row`), the first replica first.
+    fixed : quantities whose rows stay the first replica's (e.g. the structure's shell cut-offs, which the
+        other replicas were given).
+
+    Rows are matched by (quantity, frame, species, method), in the order of the first replica's rows.
+    A row whose quantity is fixed, or whose key some replica lacks (a cluster size it never formed, a fit
+    of another kind), stays the first replica's as it is; keys of the other replicas alone are dropped.
+    The replicas' own error bars are not used. A NaN value in any replica gives a NaN value and error
+    (NumPy's mean and standard deviation). One replica: its rows, unchanged.
+    """
+    if len(row_lists) == 1:
+        return list(row_lists[0])
+    keyed = [{(r.quantity, r.frame, r.species, r.method): r for r in rows} for rows in row_lists]
+    merged = []
+    for key, first in keyed[0].items():
+        values = [replica[key].value for replica in keyed if key in replica]
+        if first.quantity in fixed or len(values) < len(keyed):
+            merged.append(first)
+            continue
+        mean = from_samples(values, REPLICAS)
+        merged.append(first._replace(value=float(mean.value), stderr=float(mean.stderr),
+                                     method=replica_method(first.method, len(values))))
+    return merged

@@ -15,7 +15,7 @@ package measures that hierarchy on the transport store of the single pass (SPEC 
 - :mod:`.structure_factor` — S_ZZ(k); :mod:`.charge_correlation` — h_ZZ(r);
   :mod:`.decay_fit` — monotonic/oscillatory fits of r h_ZZ(r).
 - :mod:`.cluster_analysis`, :mod:`.screening_analysis` — the analyses; :mod:`.result` — tidy rows,
-  tables and :mod:`.figures`.
+  tables and :mod:`.figures`, and the merge of replicas (:func:`.result.merge_replicas`).
 
 Example
 -------
@@ -38,12 +38,12 @@ from .decay_fit import DecayFit, fit_decay
 from .dielectric import SolventDipoles, debye_length_nm, dielectric_constant
 from .percolation import lattice_shifts, percolating, percolation_onset
 from .persistence import mean_lifetime_ps, successors
-from .result import ClusterResult, MesoscaleResult, ScreeningResult
+from .result import ClusterResult, MesoscaleResult, ScreeningResult, merge_replicas
 from .screening_analysis import ScreeningAnalysis
 from .structure_factor import charge_structure_factor
 
 __all__ = [
-    "ClusterAnalysis", "ScreeningAnalysis", "MesoscaleResult", "ClusterResult", "ScreeningResult",
+    "ClusterAnalysis", "ScreeningAnalysis", "MesoscaleResult", "ClusterResult", "ScreeningResult", "merge_replicas",
     "DistanceContacts", "SolventDipoles", "edges_from_pairs",
     "Clusters", "find_clusters", "lattice_shifts", "percolating", "percolation_onset", "successors",
     "mean_lifetime_ps", "cluster_nernst_einstein", "majority_diffusion", "endpoint_diffusion_m2_s",

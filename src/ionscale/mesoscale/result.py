@@ -23,16 +23,19 @@ screening_period                ""                               d of the oscill
 screening_ratio                 ""                               λ_S / λ_D
 ==============================  ===============================  ==========================================
 
-Fractions of clusters count clusters (not ions) over all frames.
+Fractions of clusters count clusters (not ions) over all frames. Several replicas of a state point give
+one result (:func:`merge_replicas`): every row the mean over replicas ± its standard error
+(``replicas(n)``), the curves, populations and figures those of the first replica.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
+from ..core.estimate import over_replicas
 from ..core.result import Result, Rows
 from ..core.table import Row
 from .clusters import Clusters
@@ -126,11 +129,16 @@ class ScreeningResult(Rows):
 
 @dataclass
 class MesoscaleResult(Result):
-    """Clusters and screening of one trajectory together (either may be None): the analysis result
-    (:mod:`ionscale.core.result`) whose rows are theirs."""
+    """Clusters and screening of one trajectory, or of the replicas of a state point merged
+    (:func:`merge_replicas`), together (either may be None): the analysis result
+    (:mod:`ionscale.core.result`) whose rows are theirs.
+
+    ``replicas``: the results of the single replicas merged into this one; empty for the result of one
+    trajectory (:meth:`per_replica` gives ``[self]`` then)."""
 
     clusters: ClusterResult | None = None
     screening: ScreeningResult | None = None
+    replicas: list = field(default_factory=list)
     section, title = "mesoscale", "clusters and screening"
     SUMMARY = ("free_ion_fraction", "largest_cluster_fraction", "percolating_fraction", "conductivity_cluster_ne",
                "t_plus_cluster_ne", "dielectric_constant", "debye_length", "screening_length", "screening_period",
@@ -143,6 +151,10 @@ class MesoscaleResult(Result):
     @property
     def notes(self) -> list:
         return [n for part in (self.clusters, self.screening) if part is not None for n in part.notes]
+
+    def per_replica(self) -> list:
+        """The result of each replica (:func:`merge_replicas`), or ``[self]`` for one trajectory."""
+        return self.replicas or [self]
 
     def to_dict(self) -> dict:
         """What ``results.json`` records besides the rows: populations, the screening fit and verdict, notes."""
@@ -182,6 +194,36 @@ class MesoscaleResult(Result):
 
     def hzz_frame(self) -> pd.DataFrame:
         return self.tables()["hzz.csv"]
+
+
+def merge_replicas(results: list) -> MesoscaleResult:
+    """Replicas of one state point → one result: every row of the clusters and of the screening becomes the
+    mean over replicas ± its standard error (:func:`ionscale.core.estimate.over_replicas`, ``replicas(n)``);
+    populations, compositions, percolating frames, S_ZZ, h_ZZ, the fits and the figures are those of the
+    first replica (said in the notes). The notes of the other replicas that the first lacks are kept,
+    marked with their replica. The single results stay in ``replicas``."""
+    if len(results) == 1:
+        return results[0]
+    n = len(results)
+    alike = (f"; a row without replicas({n}) in its method is the first replica's: not every replica has it with "
+             "that method (a cluster size not formed, another fit or verdict)")
+    clusters = _merged([r.clusters for r in results], f"clusters: mean ± standard error over {n} replicas; "
+                       "populations, compositions, percolating frames and the figure are the first replica's" + alike)
+    screening = _merged([r.screening for r in results], f"screening: mean ± standard error over {n} replicas; "
+                        "S_ZZ, h_ZZ, the fits of r h_ZZ with their verdict and the figures are the first replica's"
+                        + alike)
+    return MesoscaleResult(clusters=clusters, screening=screening, replicas=list(results))
+
+
+def _merged(parts: list, note: str):
+    """The first of the replicas' ``parts`` (cluster or screening results; None when not computed) with the
+    rows of all of them merged, their notes and ``note``."""
+    first = parts[0]
+    if first is None:
+        return None
+    others = [f"replica {k}: {text}" for k, part in enumerate(parts[1:], 2) for text in part.notes
+              if text not in first.notes]
+    return replace(first, rows=over_replicas([part.rows for part in parts]), notes=first.notes + others + [note])
 
 
 def row(quantity: str, species: str, value, stderr, unit: str, method: str) -> Row:

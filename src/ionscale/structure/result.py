@@ -22,7 +22,7 @@ quantity                   species                                 value
 ``kww_beta``               same                                    β
 =========================  ======================================  =====================================
 
-``method`` says where the error bar comes from (``frame-blocks(5)``, ``none``) or how a value without one was
+``method`` says where the error bar comes from (``frame-blocks(5)``, ``replicas(3)``, ``none``) or how a value without one was
 obtained (``first RDF minimum``, ``given``, ``KWW fit, continuous``).
 """
 
@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..core.estimate import REPLICAS, from_samples
+from ..core.estimate import over_replicas
 from ..core.result import Result
 from ..core.table import Row, summary_frame
 from .rdf import RDF
@@ -180,20 +180,13 @@ __all__ = ["StructureResult", "Row", "KWW"]
 
 def merge_replicas(results: list) -> StructureResult:
     """Replicas of one state point analysed with the same cut-offs → one result: every estimate becomes
-    the mean over replicas ± its standard error (method ``replicas(n)``); cut-offs, curves and tables
+    the mean over replicas ± its standard error (:func:`ionscale.core.estimate.over_replicas`: method
+    ``replicas(n)``, after what the method said of how the value was obtained); cut-offs, curves and tables
     are those of the first replica (say so in the notes)."""
     if len(results) == 1:
         return results[0]
     first, n = results[0], len(results)
-    keyed = [{(r.quantity, r.species, r.method): r for r in res.rows} for res in results]
-    rows = []
-    for key, r in keyed[0].items():
-        values = np.array([k[key].value for k in keyed if key in k])
-        if r.quantity == "cutoff" or len(values) < n:
-            rows.append(r)
-            continue
-        mean = from_samples(values, REPLICAS)
-        rows.append(Row(r.quantity, r.frame, r.species, float(mean.value), float(mean.stderr), r.unit, mean.method))
+    rows = over_replicas([res.rows for res in results], fixed=("cutoff",))
     notes = first.notes + [f"structure: mean ± standard error over {n} replicas with the cut-offs of the first; "
                            "curves and tables are the first replica's"]
     return StructureResult(first.cation, first.species, rows, first.cutoff_nm, first.ssip_cutoff_nm, first.rdf,
