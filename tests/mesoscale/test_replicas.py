@@ -4,6 +4,7 @@ with its own contacts (the hand-built frame of the structure tests, one ion move
 
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -75,15 +76,25 @@ def test_merged_rows_are_the_mean_and_standard_error_over_replicas(replicas):
     assert merged.get("conductivity_cluster_ne").method == "majority-ion D (given); replicas(2)"
 
 
-def test_a_screening_fit_unlike_the_first_replicas_keeps_the_first(replicas):
-    """The walkers have nothing to screen: each replica's fit is flagged UNRELIABLE with its own R², so
-    the screening length is not averaged; the first replica's row is kept and a note says so."""
+def test_screening_judged_alike_merges_and_unlike_keeps_the_first(replicas):
+    """The walkers have nothing to screen: both replicas' fits are flagged UNRELIABLE for the same reason
+    (each with its own R², in the notes only), so the screening length is averaged and keeps the flag; a
+    replica whose fit is of another kind is not averaged with it: the first replica's row is kept."""
     one, two = replicas
-    merged = merge_replicas(replicas)
     assert one.screening.fit_range_nm == two.screening.fit_range_nm
-    assert one.get("screening_length").method != two.get("screening_length").method
-    assert merged.get("screening_length") == one.get("screening_length")
-    assert any("a row without replicas(2) in its method is the first replica's" in n for n in merged.notes)
+    assert not one.screening.reliable and one.screening.message != two.screening.message
+    method = one.get("screening_length").method
+    assert method == two.get("screening_length").method and "; UNRELIABLE: " in method and "R²" not in method
+    merged = merge_replicas(replicas)
+    lengths = np.array([r.get("screening_length").value for r in replicas])
+    assert merged.get("screening_length") == (lengths.mean(), np.std(lengths, ddof=1) / np.sqrt(2), "nm",
+                                              f"{method}; replicas(2)")
+    other = replace(two, screening=replace(two.screening, rows=[
+        r._replace(method=r.method.replace("monotonic", "other").replace("oscillatory", "other"))
+        for r in two.screening.rows]))
+    unlike = merge_replicas([one, other])
+    assert unlike.get("screening_length") == one.get("screening_length")
+    assert any("a row without replicas(2) in its method is the first replica's" in n for n in unlike.notes)
 
 
 def test_merged_result_keeps_the_replicas_and_the_first_replicas_curves(replicas, tmp_path):

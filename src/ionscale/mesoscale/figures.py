@@ -15,6 +15,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from .screening_analysis import verdict  # noqa: E402
+
 
 def _bars(ax, result, quantity: str, xlabel: str) -> None:
     rows = [r for r in result.rows if r.quantity == quantity]
@@ -81,8 +83,8 @@ def plot_charge_correlation(screening):
                     label=f"{fit.kind}: λ_S = {fit.decay_length_nm:.3g} nm{chosen}")
     ax.axhline(0, color="0.5", lw=0.6)
     title = f"λ_D = {screening.debye_length_nm:.3g} nm" if np.isfinite(screening.debye_length_nm) else "λ_D unknown"
-    verdict = "" if screening.reliable else f"  —  UNRELIABLE: {screening.message.split(':')[0]}"
-    ax.set_title(title + verdict, fontsize=10)
+    flag = "" if screening.reliable else f"  —  UNRELIABLE: {verdict(screening.message)}"
+    ax.set_title(title + flag, fontsize=10)
     ax.set_xlabel("r (nm)")
     ax.set_ylabel("r h_ZZ(r) (nm)")
     ax.legend(fontsize=8)

@@ -132,7 +132,7 @@ class ScreeningAnalysis:
         if not reliable:
             notes.append(message)
         method = (f"{best.kind} fit of r h_ZZ on [{fit_range[0]:.3g}, {fit_range[1]:.3g}] nm"
-                  + ("" if reliable else f"; UNRELIABLE: {message}"))
+                  + ("" if reliable else f"; UNRELIABLE: {verdict(message)}"))
         rows.append(row("screening_length", "", best.decay_length_nm, best.decay_length_stderr_nm, "nm", method))
         rows.append(row("screening_period", "", best.period_nm, best.period_stderr_nm, "nm", method))
         ratio = best.decay_length_nm / debye
@@ -163,13 +163,21 @@ def frame_stride(n_frames: int, max_frames: int | None) -> int:
     return 1 if max_frames is None else -(-n_frames // max_frames)
 
 
+def verdict(message: str) -> str:
+    """The reason of a screening verdict without its numbers: what the rows' method (and the figure) say,
+    so that replicas judged alike merge (:func:`ionscale.core.estimate.over_replicas`); the notes hold
+    the whole message."""
+    return message.split(":")[0]
+
+
 def _judge(fit, r_nm: np.ndarray, y: np.ndarray, half_box_nm: float) -> tuple[bool, str]:
     """Is the screening length of ``fit`` (to y = r h_ZZ at r_nm) meaningful in a box of half-width L/2?
 
     It is not when the decay is not resolved by the histogram (λ_S < 2 bins), when the model explains
     less than half of the signal on the fit range (R² < ``MIN_R2``: r h_ZZ is mostly noise there), or
     when half the box holds fewer than ``MIN_DECAY_LENGTHS`` screening lengths (λ_S is then set by the
-    box, not by the electrolyte)."""
+    box, not by the electrolyte). The message starts with its reason, up to the first colon
+    (:func:`verdict`), and goes on with the numbers behind it."""
     decay = fit.decay_length_nm
     if not np.isfinite(decay) or decay <= 0:
         return False, "the fit of r h_ZZ(r) gave no finite positive decay length"
