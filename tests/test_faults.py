@@ -4,6 +4,7 @@ cut trajectories, single-precision times, wrong options, unwritable outputs, ric
 import gc
 import os
 import sys
+import warnings
 
 import MDAnalysis as mda
 import numpy as np
@@ -288,3 +289,27 @@ def test_study_out_that_is_a_file_is_refused_before_a_cluster_starts(tmp_path):
     (tmp_path / "a-file").write_text("not a folder")
     result = invoke("study", study, "--out", tmp_path / "a-file")
     assert result.exit_code == 2 and "is a file, not a folder" in " ".join(result.output.split())
+
+
+def test_a_cache_that_cannot_be_written_is_a_printed_warning(run, tmp_path, monkeypatch):
+    """The pass's cache entry is written in a background thread that may fail after the analysis is done
+    (here: slowly, then a full disk); its warning is printed like the others, and the results are whole."""
+    import errno
+    import time
+
+    from ionscale.trajectory import frames
+
+    def full_disk(self, path, durable=True):
+        time.sleep(0.5)
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+    monkeypatch.setattr(frames.TransportStore, "save", full_disk)
+    top, dcd, _ = run
+    copy = tmp_path / "traj.dcd"
+    copy.write_bytes(dcd.read_bytes())
+    with warnings.catch_warnings(record=True) as escaped:
+        warnings.simplefilter("always")
+        result = invoke("analyze", top, copy, *FAST, "--temperature", 300, "--out", tmp_path / "out")
+    text = " ".join(result.output.split())
+    assert result.exit_code == 0 and "warning: could not write the cache" in text and "No space left" in text
+    assert not [w for w in escaped if "could not write the cache" in str(w.message)]
+    assert (tmp_path / "out" / "quantities.csv").is_file()

@@ -236,6 +236,7 @@ def analyze(
     from .core.result import write_analysis
     from .pipeline import analyse
     from .system import Electrolyte
+    from .trajectory.cache import finish_writing
 
     def body():
         if len(cation) > 1:
@@ -278,6 +279,11 @@ def analyze(
                 print_notes(getattr(result, "notes", []), warned)
         written = write_analysis(out, results, figures=figures)
         console.print(f"wrote {', '.join(p.name for p in written)} in {escape(str(out))}/")
+        with warnings.catch_warnings(record=True) as late:   # the pass's cache entry, written in the background
+            warnings.simplefilter("always")
+            finish_writing()
+        for message in dict.fromkeys(str(w.message) for w in late):
+            err_console.print(f"[yellow]warning:[/] {escape(message)}")
         replaced, stale = old_files & {p.name for p in written}, old_files - {p.name for p in written}
         if replaced:
             err_console.print(f"[yellow]warning:[/] {escape(str(out))} held results of an earlier run: "
