@@ -132,7 +132,8 @@ def _versions() -> dict:
     return versions
 
 
-#: the headline columns of a study summary: (quantity, frame, heading)
+#: the headline columns of a study summary: (quantity, frame, heading); "solvent" stands for the state
+#: point's reference frame — the barycentric one where it has no solvent frame (a melt, an ionic liquid)
 HEADLINE = (("t_plus", "solvent", "t+^0"), ("rho_plus", "solvent", "ρ+"), ("t_plus_pfg", "solvent", "t+,PFG"),
             ("conductivity", "solvent", "κ (mS/cm)"), ("ionicity", "solvent", "κ/κ_NE"),
             ("thermodynamic_factor", "", "TDF"), ("salt_diffusion", "solvent", "D (1e-10 m²/s)"))
@@ -143,8 +144,8 @@ PERCOLATION_HEADLINE = ("percolating_fraction", "", "percolating")
 
 
 def study_summary(out: Path) -> pd.DataFrame:
-    """One line per state point: concentration and the headline transport numbers with errors, and the
-    fraction of frames with a percolating cluster when the cluster analysis ran (the onset:
+    """One line per state point: concentration, the frame of its numbers, the headline transport numbers
+    with errors (:data:`HEADLINE`), and the fraction of frames with a percolating cluster when the cluster analysis ran (the onset:
     :func:`study_percolation_onset`)."""
     from ..core.table import format_value
     study = pd.read_csv(Path(out) / "study.csv", keep_default_na=False, na_values=[""])
@@ -153,9 +154,12 @@ def study_summary(out: Path) -> pd.DataFrame:
     headline = HEADLINE + ((PERCOLATION_HEADLINE,) if (study.quantity == PERCOLATION_HEADLINE[0]).any() else ())
     lines = []
     for (label, c), rows in main.groupby(["state_point", "concentration_mol_L"], sort=False):
-        line = {"state point": label, "c (mol/L)": f"{c:.3g}"}
+        frames = rows.frame.astype(object).fillna("")
+        solvent_t = rows.value[(rows.quantity == "t_plus") & (frames == "solvent")]
+        reference = "solvent" if np.isfinite(solvent_t).any() or not (frames == "barycentric").any() else "barycentric"
+        line = {"state point": label, "c (mol/L)": f"{c:.3g}", "frame": reference}
         for quantity, frame, heading in headline:
-            hit = rows[(rows.quantity == quantity) & (rows.frame.astype(object).fillna("") == frame)]
+            hit = rows[(rows.quantity == quantity) & (frames == (reference if frame == "solvent" else frame))]
             line[heading] = format_value(hit.value.iloc[0], hit.stderr.iloc[0]) if len(hit) else "—"
         line["error"] = rows.method.iloc[0]
         lines.append(line)
