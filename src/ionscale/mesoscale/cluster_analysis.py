@@ -10,7 +10,7 @@ Example
 >>> contacts = DistanceContacts.from_electrolyte(es, "type 90 93 94 95", cutoff_nm=0.34)   # doctest: +SKIP
 >>> store = scan(es, collectors=[contacts])                                              # doctest: +SKIP
 >>> res = ClusterAnalysis(es, store, store.extras["contacts/edges"], temperature=353,
-...                       diffusion_m2_s=onsager.D["solvent"].value * 1e-10).run()       # doctest: +SKIP
+...                       diffusion_m2_s=onsager.D["solvent"].si().value).run()        # doctest: +SKIP
 >>> res.get("free_ion_fraction", "cation"), res.population_matrix()                     # doctest: +SKIP
 
 Pitfalls
