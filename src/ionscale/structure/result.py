@@ -28,7 +28,7 @@ obtained (``first RDF minimum``, ``given``, ``KWW fit, continuous``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -189,7 +189,4 @@ def merge_replicas(results: list) -> StructureResult:
     rows = over_replicas([res.rows for res in results], fixed=("cutoff",))
     notes = first.notes + [f"structure: mean ± standard error over {n} replicas with the cut-offs of the first; "
                            "curves and tables are the first replica's"]
-    return StructureResult(first.cation, first.species, rows, first.cutoff_nm, first.ssip_cutoff_nm, first.rdf,
-                           first.speciation, first.time_ps, first.acfs, first.fits, first.tetrahedral_order,
-                           first.shell_dipole_debye, first.anion_bonds, notes, first.shell_molecules,
-                           replicas=list(results))
+    return replace(first, rows=rows, notes=notes, replicas=list(results))
