@@ -44,9 +44,6 @@ def plot_correlations(result):
         bottom.set_ylim(largest * 1e-5, largest * 2)  # near-zero cross terms would stretch the log axis
         for ax in (top, bottom):
             ax.axvspan(start, end, color="0.85", zorder=0)
-            ax.grid(alpha=0.3)
-            for axis in (ax.xaxis, ax.yaxis):  # minor log ticks cost seconds to lay out and add little
-                axis.set_minor_locator(NullLocator())
         guide = msd[:, 0][np.searchsorted(t, start)] * t / start if start > 0 else None
         if guide is not None:
             top.loglog(t, guide, "k--", lw=0.8, label="slope 1")
@@ -56,6 +53,10 @@ def plot_correlations(result):
         bottom.set_xlabel("lag time (ps)")
         top.legend(fontsize=8)
         bottom.legend(fontsize=8)
+    for ax in axes.flat:  # after the last loglog, which resets the (shared) locators: minor log ticks
+        for axis in (ax.xaxis, ax.yaxis):  # cost most of the figure's time to lay out, and add little
+            axis.set_minor_locator(NullLocator())
+        ax.grid(alpha=0.3)
     fig.tight_layout()
     return fig
 
