@@ -27,3 +27,11 @@ def test_each_point_in_its_reference_frame(tmp_path):
     assert summary.loc["solution", ["frame", "t+^0", "κ (mS/cm)"]].tolist() == ["solvent", "0.400 ± 0.010", "4.00 ± 0.10"]
     assert summary.loc["melt", ["frame", "t+^0", "κ (mS/cm)"]].tolist() == ["barycentric", "0.600 ± 0.010", "6.00 ± 0.10"]
     assert summary.loc["melt", "TDF"] == "—"
+
+
+def test_the_frame_column_only_when_a_point_has_no_solvent_frame(tmp_path):
+    table = pd.DataFrame(rows("solution", 1.0, {"lab": 0.3, "barycentric": 0.35, "solvent": 0.4}),
+                         columns=["state_point", "concentration_mol_L", *COLUMNS])
+    table.to_csv(tmp_path / "study.csv", index=False)
+    summary = study_summary(tmp_path)
+    assert "frame" not in summary.columns and summary["t+^0"].tolist() == ["0.400 ± 0.010"]

@@ -144,8 +144,8 @@ PERCOLATION_HEADLINE = ("percolating_fraction", "", "percolating")
 
 
 def study_summary(out: Path) -> pd.DataFrame:
-    """One line per state point: concentration, the frame of its numbers, the headline transport numbers
-    with errors (:data:`HEADLINE`), and the fraction of frames with a percolating cluster when the cluster analysis ran (the onset:
+    """One line per state point: concentration, the frame of its numbers (a column only when some point has
+    no solvent frame), the headline transport numbers with errors (:data:`HEADLINE`), and the fraction of frames with a percolating cluster when the cluster analysis ran (the onset:
     :func:`study_percolation_onset`)."""
     from ..core.table import format_value
     study = pd.read_csv(Path(out) / "study.csv", keep_default_na=False, na_values=[""])
@@ -163,7 +163,10 @@ def study_summary(out: Path) -> pd.DataFrame:
             line[heading] = format_value(hit.value.iloc[0], hit.stderr.iloc[0]) if len(hit) else "—"
         line["error"] = rows.method.iloc[0]
         lines.append(line)
-    return pd.DataFrame(lines)
+    summary = pd.DataFrame(lines)
+    if lines and all(line["frame"] == "solvent" for line in lines):
+        summary = summary.drop(columns="frame")
+    return summary
 
 
 def study_percolation_onset(out: Path) -> dict | None:
