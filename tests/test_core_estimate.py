@@ -163,6 +163,25 @@ def test_rows_of_replicas_become_their_mean_and_standard_error():
     assert len(merged) == 6                                       # replica 3's size 6 alone is dropped
 
 
+def test_counted_categories_a_replica_never_met_count_as_zero():
+    """Cluster sizes: size 5 is missing in replica 2 and size 6 exists in replica 3 only; counted, both are
+    reported (6 right after 5, before any later quantity), with 0 for the replicas without them, and
+    matched whatever their method says."""
+    replicas = hand_made_replicas()
+    replicas[2][-1] = replicas[2][-1]._replace(method="none")          # size 6: another error method
+    replicas[0].append(Row("largest_cluster_fraction", "", "", 0.5, 0.1, "1", "frame-blocks(5)"))
+    merged = over_replicas(replicas, fixed=("cutoff",), counted=("cluster_size_fraction",))
+    assert [(r.quantity, r.species) for r in merged][-3:] == [("cluster_size_fraction", "5"),
+                                                              ("cluster_size_fraction", "6"),
+                                                              ("largest_cluster_fraction", "")]
+    for row, values in ((merged[-3], [replicas[0][5].value, 0.0, replicas[2][5].value]),
+                        (merged[-2], [0.0, 0.0, replicas[2][6].value])):
+        values = np.array(values)
+        assert (row.value, row.stderr, row.method) == (values.mean(), np.std(values, ddof=1) / np.sqrt(3),
+                                                       "replicas(3)")
+    assert merged[-1] == replicas[0][-1]                           # not counted, missing in two: the first's
+
+
 def test_rows_of_one_replica_are_kept_and_nothing_is_fixed_unless_asked():
     replicas = hand_made_replicas()
     assert over_replicas(replicas[:1]) == replicas[0] and over_replicas(replicas[:1]) is not replicas[0]

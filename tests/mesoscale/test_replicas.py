@@ -15,6 +15,7 @@ from synthetic import build
 from ionscale import Electrolyte
 from ionscale.core.estimate import replica_method
 from ionscale.mesoscale import ClusterAnalysis, DistanceContacts, MesoscaleResult, ScreeningAnalysis, merge_replicas
+from ionscale.mesoscale.result import COUNTED
 from ionscale.core.result import write_analysis
 from ionscale.pipeline import Options, analyse
 from ionscale.trajectory import scan
@@ -50,9 +51,21 @@ def keyed(result) -> dict:
 def test_merged_rows_are_the_mean_and_standard_error_over_replicas(replicas):
     one, two = replicas
     merged = merge_replicas(replicas)
-    a, b = keyed(one), keyed(two)
-    assert len(merged.rows) == len(one.rows)
-    for row, (key, first) in zip(merged.rows, a.items()):
+    # categories of clusters (sizes, charges, compositions): those of either replica, 0 where one has none
+    shares = [{(r.quantity, r.species): r.value for r in res.rows if r.quantity in COUNTED} for res in replicas]
+    counted = {(r.quantity, r.species): r for r in merged.rows if r.quantity in COUNTED}
+    assert set(counted) == set(shares[0]) | set(shares[1]) and set(shares[0]) != set(shares[1])
+    for category, row in counted.items():
+        values = np.array([share.get(category, 0.0) for share in shares])
+        assert (row.value, row.stderr, row.method) == (values.mean(), np.std(values, ddof=1) / np.sqrt(2),
+                                                       "replicas(2)"), category
+    assert sum(r.value for r in merged.rows if r.quantity == "cluster_size_fraction") == pytest.approx(1, abs=1e-12)
+    # every other row: matched with its method
+    a = {k: r for k, r in keyed(one).items() if r.quantity not in COUNTED}
+    b = keyed(two)
+    others = [r for r in merged.rows if r.quantity not in COUNTED]
+    assert len(others) == len(a)
+    for row, (key, first) in zip(others, a.items()):
         assert (row.quantity, row.frame, row.species, row.unit) == key[:3] + (first.unit,)
         if key not in b:                                  # not alike in both replicas: the first one's row
             assert row == first

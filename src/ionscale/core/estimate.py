@@ -130,26 +130,43 @@ def replica_method(method: str, n: int) -> str:
     return f"{description}; {label(REPLICAS, n)}" if description else label(REPLICAS, n)
 
 
-def over_replicas(row_lists: Sequence[Sequence[Row]], fixed: Sequence[str] = ()) -> list:
+def over_replicas(row_lists: Sequence[Sequence[Row]], fixed: Sequence[str] = (), counted: Sequence[str] = ()) -> list:
     """The rows of one analysis of n replicas of a state point → one list of rows: each the mean over the
     replicas ± its standard error s/√n (:func:`from_samples`, method :func:`replica_method`; SPEC §2.3).
 
     row_lists : the rows of each replica (:class:`~ionscale.core.table.Row`), the first replica first.
     fixed : quantities whose rows stay the first replica's (e.g. the structure's shell cut-offs, which the
         other replicas were given).
+    counted : quantities whose rows are the shares or numbers of categories that a replica may not have
+        met at all (a cluster size, a number of bound anions): a replica without a category's row had
+        none of it, so it counts as 0 there, and the category of any replica is reported (after the
+        first replica's rows of the quantity). They are matched without their method.
 
-    Rows are matched by (quantity, frame, species, method), in the order of the first replica's rows.
-    A row whose quantity is fixed, or whose key some replica lacks (a cluster size it never formed, a fit
-    of another kind), stays the first replica's as it is; keys of the other replicas alone are dropped.
-    The replicas' own error bars are not used. A NaN value in any replica gives a NaN value and error
-    (NumPy's mean and standard deviation). One replica: its rows, unchanged.
+    Other rows are matched by (quantity, frame, species, method), in the order of the first replica's rows.
+    A row whose quantity is fixed, or whose key some replica lacks (a fit of another kind), stays the first
+    replica's as it is; keys of the other replicas alone are dropped. The replicas' own error bars are not
+    used. A NaN value in any replica gives a NaN value and error (NumPy's mean and standard deviation).
+    One replica: its rows, unchanged.
     """
     if len(row_lists) == 1:
         return list(row_lists[0])
-    keyed = [{(r.quantity, r.frame, r.species, r.method): r for r in rows} for rows in row_lists]
+
+    def key(r: Row) -> tuple:
+        return (r.quantity, r.frame, r.species) + (() if r.quantity in counted else (r.method,))
+    keyed = [{key(r): r for r in rows} for rows in row_lists]
+    order = list(keyed[0])
+    for replica in keyed[1:]:
+        for k in replica:
+            if k[0] in counted and k not in order:
+                same = [i for i, known in enumerate(order) if known[0] == k[0]]
+                order.insert(same[-1] + 1 if same else len(order), k)
     merged = []
-    for key, first in keyed[0].items():
-        values = [replica[key].value for replica in keyed if key in replica]
+    for k in order:
+        first = next(replica[k] for replica in keyed if k in replica)
+        if k[0] in counted:
+            values = [replica[k].value if k in replica else 0.0 for replica in keyed]
+        else:
+            values = [replica[k].value for replica in keyed if k in replica]
         if first.quantity in fixed or len(values) < len(keyed):
             merged.append(first)
             continue

@@ -41,6 +41,10 @@ from ..core.table import Row
 from .clusters import Clusters
 from .decay_fit import DecayFit
 
+#: quantities per category of cluster, which a replica may never meet (it then had 0 of it): merged over
+#: replicas with :func:`ionscale.core.estimate.over_replicas`'s ``counted``
+COUNTED = ("cluster_size_fraction", "cluster_charge_fraction", "cluster_composition_fraction", "cluster_population")
+
 
 @dataclass
 class ClusterResult(Rows):
@@ -206,7 +210,7 @@ def merge_replicas(results: list) -> MesoscaleResult:
         return results[0]
     n = len(results)
     alike = (f"; a row without replicas({n}) in its method is the first replica's: not every replica has it with "
-             "that method (a cluster size not formed, another fit or verdict)")
+             "that method (another fit or verdict); a cluster category that a replica never formed counts as 0 there")
     clusters = _merged([r.clusters for r in results], f"clusters: mean ± standard error over {n} replicas; "
                        "populations, compositions, percolating frames and the figure are the first replica's" + alike)
     screening = _merged([r.screening for r in results], f"screening: mean ± standard error over {n} replicas; "
@@ -223,7 +227,8 @@ def _merged(parts: list, note: str):
         return None
     others = [f"replica {k}: {text}" for k, part in enumerate(parts[1:], 2) for text in part.notes
               if text not in first.notes]
-    return replace(first, rows=over_replicas([part.rows for part in parts]), notes=first.notes + others + [note])
+    return replace(first, rows=over_replicas([part.rows for part in parts], counted=COUNTED),
+                   notes=first.notes + others + [note])
 
 
 def row(quantity: str, species: str, value, stderr, unit: str, method: str) -> Row:

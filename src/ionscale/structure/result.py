@@ -181,12 +181,13 @@ __all__ = ["StructureResult", "Row", "KWW"]
 def merge_replicas(results: list) -> StructureResult:
     """Replicas of one state point analysed with the same cut-offs → one result: every estimate becomes
     the mean over replicas ± its standard error (:func:`ionscale.core.estimate.over_replicas`: method
-    ``replicas(n)``, after what the method said of how the value was obtained); cut-offs, curves and tables
-    are those of the first replica (say so in the notes)."""
+    ``replicas(n)``, after what the method said of how the value was obtained; P(n anions) counts 0 in a
+    replica that never had n); cut-offs, curves and tables are those of the first replica (say so in the
+    notes)."""
     if len(results) == 1:
         return results[0]
     first, n = results[0], len(results)
-    rows = over_replicas([res.rows for res in results], fixed=("cutoff",))
+    rows = over_replicas([res.rows for res in results], fixed=("cutoff",), counted=("anions_bound_fraction",))
     notes = first.notes + [f"structure: mean ± standard error over {n} replicas with the cut-offs of the first; "
                            "curves and tables are the first replica's"]
     return replace(first, rows=rows, notes=notes, replicas=list(results))
