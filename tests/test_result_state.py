@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from synthetic import build
 
+import ionscale
 from ionscale import Electrolyte
 from ionscale.analyses import Options
 from ionscale.continuum.analysis import ContinuumResult
@@ -133,3 +134,13 @@ def test_missing_damaged_and_foreign_state_files_are_refused(saved, tmp_path):
     (tmp_path / "structure.result.npz").write_bytes((folder / "transport.result.npz").read_bytes())
     with pytest.raises(IonscaleError, match="holds a OnsagerResult, not a StructureResult"):
         StructureResult.load(tmp_path)
+
+
+def test_a_whole_folder_loads_in_the_order_of_results_json(saved, tmp_path):
+    results, folder = saved
+    back = ionscale.load_results(folder)
+    assert list(back) == list(CLASSES)
+    for original in results:
+        assert_same(original, back[original.section])
+    with pytest.raises(IonscaleError, match="holds no saved result"):
+        ionscale.load_results(tmp_path)

@@ -9,9 +9,10 @@ from .errors import IonscaleError
 from .io import open_universe
 from .system import Electrolyte, Species, list_species
 from .transport.onsager import OnsagerAnalysis
+from .core.result import load_results
 from .core.table import Estimate
 from .transport.result import OnsagerResult
 
 __version__ = "0.1.0"
 __all__ = ["Electrolyte", "Species", "list_species", "OnsagerAnalysis", "OnsagerResult", "Estimate",
-           "IonscaleError", "open_universe", "__version__"]
+           "IonscaleError", "open_universe", "load_results", "__version__"]

@@ -12,7 +12,8 @@ A result is a dataclass that subclasses :class:`Result` and declares:
 :func:`write_analysis` puts the results of a state point together in a folder: ``results.json`` (one
 section each, and every row under ``quantities``), ``quantities.csv`` (every row), the tables, the PNG
 figures, and each result's whole state in ``<section>.result.npz``, from which :meth:`Result.load`
-rebuilds it exactly (every field, to the bit). Every file is written to a temporary name and renamed.
+rebuilds it exactly (every field, to the bit; :func:`load_results` reads all of a folder). Every file is
+written to a temporary name and renamed.
 
 The state file is a zip of ``state.json`` — the tree of the result's fields, with dataclasses and named
 tuples by type name (``ionscale`` types only), dicts as key–value pairs, tuples and NumPy scalars
@@ -36,11 +37,13 @@ import numpy as np
 import pandas as pd
 
 from ..errors import IonscaleError
-from .files import atomic_write, strict_json
+from .files import atomic_write, read_json, strict_json
 from .table import COLUMNS, Estimate, summary_frame
 
 #: version of the state file's layout
 STATE_FORMAT = 1
+#: a state file is ``<section>.result.npz``
+STATE_SUFFIX = ".result.npz"
 
 
 class Rows:
@@ -116,7 +119,21 @@ class Result(Rows):
 
 
 def state_file_name(section: str) -> str:
-    return f"{section}.result.npz"
+    return section + STATE_SUFFIX
+
+
+def load_results(folder: str | Path) -> dict:
+    """Every result saved in an analysis folder (``ionscale analyze --out``, :meth:`Result.save`, a study's
+    state point), ``{section: result}`` in the order of ``results.json``, e.g.
+    ``load_results("results/")["structure"]``."""
+    folder = Path(folder)
+    saved = {path.name[:-len(STATE_SUFFIX)]: path for path in folder.glob("*" + STATE_SUFFIX)}
+    if not saved:
+        raise IonscaleError(f"{folder} holds no saved result (no <analysis>{STATE_SUFFIX}): give the folder "
+                            "of an analysis (ionscale analyze --out, Result.save, a study's points/<label>/)")
+    order = [name for name in read_json(folder / "results.json") if name in saved] \
+        if (folder / "results.json").is_file() else []
+    return {name: read_state(saved[name]) for name in order + sorted(set(saved) - set(order))}
 
 
 def write_analysis(folder: str | Path, results: Sequence[Result], figures: bool = True) -> list[Path]:
@@ -276,4 +293,4 @@ def _type_of(name: str) -> type:
     return kind
 
 
-__all__ = ["Rows", "Result", "write_analysis", "write_state", "read_state", "state_file_name"]
+__all__ = ["Rows", "Result", "load_results", "write_analysis", "write_state", "read_state", "state_file_name"]
