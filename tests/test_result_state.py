@@ -144,3 +144,16 @@ def test_a_whole_folder_loads_in_the_order_of_results_json(saved, tmp_path):
         assert_same(original, back[original.section])
     with pytest.raises(IonscaleError, match="holds no saved result"):
         ionscale.load_results(tmp_path)
+
+
+def test_a_state_of_another_version_is_refused_by_name(tmp_path):
+    """A type that no longer exists, or whose fields changed, gives a message, not a traceback."""
+    from ionscale.core.table import Row
+    path = write_state(tmp_path / "s.result.npz", Row("q", "", "", 1.0, 0.0, "1", "none"))
+    with zipfile.ZipFile(path) as archive:
+        tree = archive.read("state.json").decode()
+    for old, new in (("ionscale.core.table:Row", "ionscale.core.table:Gone"), ('"items": [', '"items": [1, ')):
+        with zipfile.ZipFile(tmp_path / "old.result.npz", "w") as archive:
+            archive.writestr("state.json", tree.replace(old, new))
+        with pytest.raises(IonscaleError, match="written by another version of ionscale"):
+            read_state(tmp_path / "old.result.npz")

@@ -191,7 +191,11 @@ def read_state(path: Path):
                       for name in archive.namelist() if name.endswith(".npy")}
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as err:
         raise IonscaleError(f"{path} is not a readable ionscale result ({err}); run the analysis again") from None
-    return _decode(tree["value"], arrays)
+    try:
+        return _decode(tree["value"], arrays)
+    except (ImportError, AttributeError, TypeError, KeyError) as err:  # a type renamed or changed since
+        raise IonscaleError(f"{path} was written by another version of ionscale ({type(err).__name__}: {err}); "
+                            "run the analysis again with this one") from None
 
 
 def _encode(value, arrays: dict, seen: dict):
