@@ -110,8 +110,9 @@ class Result(Rows):
         """The result that :meth:`save` (or ``ionscale analyze``) wrote into ``folder``, rebuilt exactly."""
         path = Path(folder) / state_file_name(cls.section)
         if not path.is_file():
-            raise IonscaleError(f"{path} does not exist: {folder} holds no saved {cls.section} result (a folder "
-                                f"written by ionscale before 0.9 has only results.json; run the analysis again)")
+            raise IonscaleError(f"{path} does not exist: {folder} holds no saved {cls.section} result (folders "
+                                "written before results were saved whole have only results.json; run the analysis "
+                                "again)")
         result = read_state(path)
         if not isinstance(result, cls):
             raise IonscaleError(f"{path} holds a {type(result).__name__}, not a {cls.__name__}")
