@@ -126,16 +126,17 @@ def test_labels_are_distinct_and_read_back_by_the_report():
 
 
 def hand_made_replicas() -> list:
-    """Three replicas' rows: a fixed cut-off, a fraction in all three (one replica NaN for another), a
-    residence time of two kinds, a cluster size that replica 2 never formed and one only replica 3 has."""
+    """Three replicas' rows (stored, and averaged, in SI): a fixed cut-off, a fraction in all three (one
+    replica NaN for another), a residence time of two kinds, a cluster size that replica 2 never formed and
+    one only replica 3 has."""
     rng = np.random.default_rng(5)
     replicas = []
     for k in range(3):
-        rows = [Row("cutoff", "", "A", 0.30 + 0.01 * k, np.nan, "nm", "first RDF minimum"),
+        rows = [Row.from_display("cutoff", "", "A", 0.30 + 0.01 * k, np.nan, "nm", "first RDF minimum"),
                 Row("free_ion_fraction", "", "Li", rng.random(), 0.01, "1", "frame-blocks(5)"),
                 Row("free_ion_fraction", "", "A", np.nan if k == 1 else rng.random(), 0.01, "1", "frame-blocks(5)"),
-                Row("residence_time", "", "S:atom", 10.0 + rng.random(), np.nan, "ps", "KWW fit, continuous"),
-                Row("residence_time", "", "S:atom", 20.0 + rng.random(), np.nan, "ps", "KWW fit, intermittent")]
+                Row.from_display("residence_time", "", "S:atom", 10.0 + rng.random(), np.nan, "ps", "KWW fit, continuous"),
+                Row.from_display("residence_time", "", "S:atom", 20.0 + rng.random(), np.nan, "ps", "KWW fit, intermittent")]
         if k != 1:
             rows.append(Row("cluster_size_fraction", "", "5", rng.random(), 0.02, "1", "frame-blocks(5)"))
         if k == 2:
@@ -150,14 +151,14 @@ def test_rows_of_replicas_become_their_mean_and_standard_error():
     first = replicas[0]
     assert [(r.quantity, r.species) for r in merged] == [(r.quantity, r.species) for r in first]   # the first's order
     assert merged[0] == first[0]                                  # fixed: the first replica's cut-off
-    values = np.array([rows[1].value for rows in replicas])
+    values = np.array([rows[1].value_si for rows in replicas])
     assert merged[1] == Row("free_ion_fraction", "", "Li", values.mean(), np.std(values, ddof=1) / np.sqrt(3), "1",
                             "replicas(3)")
     nan = merged[2]                                               # NaN in one replica: NaN, as NumPy gives
-    assert np.isnan(nan.value) and np.isnan(nan.stderr) and nan.method == "replicas(3)"
+    assert np.isnan(nan.value_si) and np.isnan(nan.stderr_si) and nan.method == "replicas(3)"
     for row, kind, i in ((merged[3], "continuous", 3), (merged[4], "intermittent", 4)):   # matched by method
-        times = np.array([rows[i].value for rows in replicas])
-        assert (row.value, row.stderr) == (times.mean(), np.std(times, ddof=1) / np.sqrt(3))
+        times = np.array([rows[i].value_si for rows in replicas])
+        assert (row.value_si, row.stderr_si) == (times.mean(), np.std(times, ddof=1) / np.sqrt(3))
         assert row.method == f"KWW fit, {kind}; replicas(3)"
     assert merged[5] == first[5]                                  # missing in replica 2: the first's row
     assert len(merged) == 6                                       # replica 3's size 6 alone is dropped
@@ -174,10 +175,10 @@ def test_counted_categories_a_replica_never_met_count_as_zero():
     assert [(r.quantity, r.species) for r in merged][-3:] == [("cluster_size_fraction", "5"),
                                                               ("cluster_size_fraction", "6"),
                                                               ("largest_cluster_fraction", "")]
-    for row, values in ((merged[-3], [replicas[0][5].value, 0.0, replicas[2][5].value]),
-                        (merged[-2], [0.0, 0.0, replicas[2][6].value])):
+    for row, values in ((merged[-3], [replicas[0][5].value_si, 0.0, replicas[2][5].value_si]),
+                        (merged[-2], [0.0, 0.0, replicas[2][6].value_si])):
         values = np.array(values)
-        assert (row.value, row.stderr, row.method) == (values.mean(), np.std(values, ddof=1) / np.sqrt(3),
+        assert (row.value_si, row.stderr_si, row.method) == (values.mean(), np.std(values, ddof=1) / np.sqrt(3),
                                                        "replicas(3)")
     assert merged[-1] == replicas[0][-1]                           # not counted, missing in two: the first's
 
@@ -185,9 +186,9 @@ def test_counted_categories_a_replica_never_met_count_as_zero():
 def test_rows_of_one_replica_are_kept_and_nothing_is_fixed_unless_asked():
     replicas = hand_made_replicas()
     assert over_replicas(replicas[:1]) == replicas[0] and over_replicas(replicas[:1]) is not replicas[0]
-    cutoffs = np.array([rows[0].value for rows in replicas])
+    cutoffs = np.array([rows[0].value_si for rows in replicas])
     cutoff = over_replicas(replicas)[0]
-    assert (cutoff.value, cutoff.stderr, cutoff.method) == (cutoffs.mean(), np.std(cutoffs, ddof=1) / np.sqrt(3),
+    assert (cutoff.value_si, cutoff.stderr_si, cutoff.method) == (cutoffs.mean(), np.std(cutoffs, ddof=1) / np.sqrt(3),
                                                             "first RDF minimum; replicas(3)")
 
 

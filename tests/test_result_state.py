@@ -3,6 +3,7 @@ is written by ``write_analysis`` and read back by its class's ``load``, equal in
 the state file's encoding (shared arrays once, small integers, dtypes restored) and its refusals."""
 
 import dataclasses
+import json
 import math
 import zipfile
 
@@ -157,3 +158,15 @@ def test_a_state_of_another_version_is_refused_by_name(tmp_path):
             archive.writestr("state.json", tree.replace(old, new))
         with pytest.raises(IonscaleError, match="written by another version of ionscale"):
             read_state(tmp_path / "old.result.npz")
+
+
+def test_a_state_of_format_1_with_display_numbers_is_refused(tmp_path):
+    """Format 1 held rows in display units; read as SI they would be silently wrong, so they are refused."""
+    from ionscale.core.table import Row
+    path = write_state(tmp_path / "s.result.npz", Row.from_display("cutoff", "", "", 0.3, 0.0, "nm", "none"))
+    with zipfile.ZipFile(path) as archive:
+        tree = json.loads(archive.read("state.json"))
+    with zipfile.ZipFile(tmp_path / "old.result.npz", "w") as archive:
+        archive.writestr("state.json", json.dumps({**tree, "format": 1}))
+    with pytest.raises(IonscaleError, match="state format 1; this ionscale reads format 2: run the analysis again"):
+        read_state(tmp_path / "old.result.npz")

@@ -72,7 +72,8 @@ def continuum_rows(res, c: float, columns) -> pd.DataFrame:
     solution given (the walkers are one), by the real :func:`ionscale.continuum.analysis.continuum_analysis`."""
     from ionscale.continuum.analysis import continuum_analysis
     from ionscale.continuum.given import GivenTDF
-    return pd.DataFrame(continuum_analysis(res, [], [], c, GivenTDF.parse(1.0)).rows, columns=columns)
+    from ionscale.core.table import rows_frame
+    return rows_frame(continuum_analysis(res, [], [], c, GivenTDF.parse(1.0)).rows)[columns]
 
 
 def write_study(root: Path, results: list, *, structure: bool = False, experiment: bool = False,

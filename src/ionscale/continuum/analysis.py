@@ -95,10 +95,11 @@ def continuum_analysis(transport, electrolytes: Sequence, stores: Sequence, conc
         for i in range(n):
             for j in range(i, n):
                 value, err, how = _over_replicas(G[:, i, j], kb[0], kb[0].integrals_stderr_nm3[i, j])
-                rows.append(Row("kb_integral", "", pair_labels(transport.species, i, j), value, err, "nm^3", how))
+                rows.append(Row.from_display("kb_integral", "", pair_labels(transport.species, i, j), value, err, "nm^3",
+                                              how))
     d_id = transport.get("ideal_salt_diffusion", "solvent")
-    D = tdf * d_id.value
-    D_err = abs(D) * np.hypot(tdf_err / tdf, d_id.stderr / d_id.value)
+    D = tdf * d_id.value_si  # m²/s
+    D_err = abs(D) * np.hypot(tdf_err / tdf, d_id.stderr_si / d_id.value_si)
     rows.append(Row("salt_diffusion", "solvent", "", float(D), float(D_err), d_id.unit,
                     f"TDF × D_id; D_id: {d_id.method}; TDF: {method}"))
     return ContinuumResult(rows, notes + warnings, warnings, kb)

@@ -164,13 +164,13 @@ def over_replicas(row_lists: Sequence[Sequence[Row]], fixed: Sequence[str] = (),
     for k in order:
         first = next(replica[k] for replica in keyed if k in replica)
         if k[0] in counted:
-            values = [replica[k].value if k in replica else 0.0 for replica in keyed]
+            values = [replica[k].value_si if k in replica else 0.0 for replica in keyed]
         else:
-            values = [replica[k].value for replica in keyed if k in replica]
+            values = [replica[k].value_si for replica in keyed if k in replica]
         if first.quantity in fixed or len(values) < len(keyed):
             merged.append(first)
             continue
         mean = from_samples(values, REPLICAS)
-        merged.append(first._replace(value=float(mean.value), stderr=float(mean.stderr),
+        merged.append(first._replace(value_si=float(mean.value), stderr_si=float(mean.stderr),
                                      method=replica_method(first.method, len(values))))
     return merged

@@ -10,9 +10,9 @@ A result is a dataclass that subclasses :class:`Result` and declares:
   (``{file name: matplotlib Figure}``).
 
 :func:`write_analysis` puts the results of a state point together in a folder: ``results.json`` (one
-section each, and every row under ``quantities``), ``quantities.csv`` (every row), the tables, the PNG
-figures, and each result's whole state in ``<section>.result.npz``, from which :meth:`Result.load`
-rebuilds it exactly (every field, to the bit; :func:`load_results` reads all of a folder). Every file is
+section each, and every row under ``quantities``, in its display unit and in SI), ``quantities.csv`` (every
+row, display units), the tables, the PNG figures, and each result's whole state in
+``<section>.result.npz``, from which :meth:`Result.load` rebuilds it exactly (every field, to the bit; :func:`load_results` reads all of a folder). Every file is
 written to a temporary name and renamed.
 
 The state file is a zip of ``state.json`` — the tree of the result's fields, with dataclasses and named
@@ -38,10 +38,10 @@ import pandas as pd
 
 from ..errors import IonscaleError
 from .files import atomic_write, read_json, strict_json
-from .table import COLUMNS, Estimate, summary_frame
+from .table import FLOAT_FORMAT, Estimate, rows_frame, summary_frame
 
-#: version of the state file's layout
-STATE_FORMAT = 1
+#: version of the state file's layout (2: rows and estimates hold SI numbers; format 1 held display ones)
+STATE_FORMAT = 2
 #: a state file is ``<section>.result.npz``
 STATE_SUFFIX = ".result.npz"
 
@@ -52,12 +52,12 @@ class Rows:
     rows: list
 
     def to_rows(self) -> list:
-        """Every estimate as tidy rows ``(quantity, frame, species, value, stderr, unit, method)``."""
+        """Every estimate as a :class:`~ionscale.core.table.Row` (stored in SI, shown in its display unit)."""
         return list(self.rows)
 
     def to_frame(self) -> pd.DataFrame:
-        """Every estimate as a DataFrame with the columns of ``quantities.csv``."""
-        return pd.DataFrame(self.to_rows(), columns=COLUMNS)
+        """Every estimate as a DataFrame with the columns of ``quantities.csv`` (display units)."""
+        return rows_frame(self.to_rows())
 
     def get(self, quantity: str, species: str = "", method: str | None = None) -> Estimate:
         """One estimate, e.g. ``get("shell_molecules", "EC")`` (the first match when ``method`` is not given)."""
@@ -66,7 +66,7 @@ class Rows:
     def _find(self, quantity: str, species: str = "", frame: str | None = None, method: str | None = None) -> Estimate:
         for r in self.to_rows():
             if (r.quantity, r.species) == (quantity, species) and frame in (None, r.frame) and method in (None, r.method):
-                return Estimate(r.value, r.stderr, r.unit, r.method)
+                return r.estimate()
         known = sorted({(r.frame, r.species) for r in self.to_rows() if r.quantity == quantity})
         raise KeyError(f"no {quantity!r} for species {species!r}" + (f" in frame {frame!r}" if frame else "")
                        + f"; have (frame, species) {known or 'none: no such quantity'}")
@@ -141,11 +141,11 @@ def write_analysis(folder: str | Path, results: Sequence[Result], figures: bool 
     """Write the results of one state point into ``folder`` (module docstring); returns the paths written."""
     folder = Path(folder)
     rows = [r for res in results for r in res.to_rows()]
-    document = {"quantities": [r._asdict() for r in rows]}
+    document = {"quantities": [r.to_dict() for r in rows]}
     for res in results:
         document[res.section] = res.to_dict()
     files = {"results.json": lambda f: json.dump(strict_json(document), f, indent=1),
-             "quantities.csv": lambda f: pd.DataFrame(rows, columns=COLUMNS).to_csv(f, index=False)}
+             "quantities.csv": lambda f: rows_frame(rows).to_csv(f, index=False, float_format=FLOAT_FORMAT)}
     for res in results:
         for name, table in res.tables().items():
             files[name] = lambda f, table=table: table.to_csv(f, index=False)

@@ -1,9 +1,21 @@
-"""The table every analysis reports in: one :class:`Row` per number, with its unit and error method.
+"""The table every analysis reports in: one :class:`Row` per number, stored in SI, shown in its display unit.
 
 ``quantity, frame, species, value, stderr, unit, method`` — the columns of every ``*.csv`` table that
-ionscale writes (:data:`COLUMNS`). Transport, structure, mesoscale and continuum results are lists of
-rows; :class:`Estimate` is one value (a number, vector or matrix) with its error bar, as the results'
-attributes give it; :func:`format_value` prints ``value ± stderr`` at the error bar's precision.
+ionscale writes (:data:`COLUMNS`), values in the display ``unit`` an electrochemist reads (D in
+1e-10 m²/s, κ in mS/cm, lengths in nm). A row stores its number in SI (``value_si``, ``stderr_si``, in
+``si_unit``) and derives the display value from the one units table (:mod:`ionscale.core.units`);
+``results.json`` records both. :class:`Estimate` is one value (a number, vector or matrix) with its
+error bar, stored the same way, as the results' attributes give it; :func:`format_value` prints
+``value ± stderr`` at the error bar's precision.
+
+An analysis that computes in SI (transport, the cluster conductivity) builds its rows from SI values,
+``Row(quantity, frame, species, value_si, stderr_si, unit, method)``, and the display value is the same
+number the analyses always showed (SI × an exact power of ten, to the bit). One that computes in a
+display unit (a length in nm from the trajectory, a time in ps) builds them with
+:meth:`Row.from_display`; the display value it shows then carries the round trip through SI, within one
+unit in the last place (a round trip through a power of ten cannot be exact for every float: 5–13 % of
+values move by one ulp), far below any error bar, and the files print it at the 15 significant digits
+that survive it (:data:`FLOAT_FORMAT`).
 """
 
 from __future__ import annotations
@@ -14,34 +26,97 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from .units import from_si, si_unit, to_si
+
 COLUMNS = ["quantity", "frame", "species", "value", "stderr", "unit", "method"]
+
+#: how the files print a display value: the 15 significant digits a double holds exactly (DBL_DIG), so
+#: a value entered as 0.45 nm reads 0.45 after its round trip through SI (not 0.45000000000000007)
+FLOAT_FORMAT = "%.15g"
+
+
+def _number(value):
+    """A float, or a float array for a vector or matrix."""
+    return np.asarray(value, dtype=float) if np.ndim(value) else float(value)
 
 
 class Row(NamedTuple):
+    """One reported number: ``value_si ± stderr_si`` in the SI unit of the display ``unit``."""
+
     quantity: str
     frame: str
     species: str
-    value: float
-    stderr: float
+    value_si: float
+    stderr_si: float
     unit: str
     method: str
+
+    @classmethod
+    def from_display(cls, quantity: str, frame: str, species: str, value: float, stderr: float, unit: str,
+                     method: str) -> "Row":
+        """A row from a value and error computed in the display ``unit`` (stored in SI)."""
+        return cls(quantity, frame, species, float(to_si(value, unit)), float(to_si(stderr, unit)), unit, method)
+
+    @property
+    def value(self) -> float:
+        """The value in the display ``unit``."""
+        return from_si(self.value_si, self.unit)
+
+    @property
+    def stderr(self) -> float:
+        """The standard error in the display ``unit`` (NaN when none)."""
+        return from_si(self.stderr_si, self.unit)
+
+    @property
+    def si_unit(self) -> str:
+        return si_unit(self.unit)
+
+    def shown(self) -> tuple:
+        """The row in the columns of the tables (:data:`COLUMNS`): value and error in the display unit."""
+        return (self.quantity, self.frame, self.species, self.value, self.stderr, self.unit, self.method)
+
+    def to_dict(self) -> dict:
+        """The row as ``results.json`` records it: in the display unit and in SI."""
+        return {**dict(zip(COLUMNS, self.shown())), "value_si": self.value_si, "stderr_si": self.stderr_si,
+                "si_unit": self.si_unit}
+
+    def estimate(self) -> "Estimate":
+        return Estimate(self.value_si, self.stderr_si, self.unit, self.method)
+
+
+def rows_frame(rows) -> pd.DataFrame:
+    """Rows as a DataFrame with the columns of ``quantities.csv`` (:data:`COLUMNS`, display units)."""
+    return pd.DataFrame([r.shown() for r in rows], columns=COLUMNS)
 
 
 class Estimate(NamedTuple):
-    """A value with its standard error (NaN when none), unit and error method."""
+    """A value with its standard error (NaN when none), display unit and error method, stored in SI
+    (``value_si``, ``stderr_si``: numbers, or arrays for a vector or matrix)."""
 
-    value: float | np.ndarray
-    stderr: float | np.ndarray
+    value_si: float | np.ndarray
+    stderr_si: float | np.ndarray
     unit: str
     method: str
 
+    @classmethod
+    def from_display(cls, value, stderr, unit: str, method: str) -> "Estimate":
+        """An estimate from a value and error in the display ``unit``."""
+        return cls(to_si(_number(value), unit), to_si(_number(stderr), unit), unit, method)
+
+    @property
+    def value(self) -> float | np.ndarray:
+        """The value in the display ``unit``."""
+        return from_si(self.value_si, self.unit)
+
+    @property
+    def stderr(self) -> float | np.ndarray:
+        """The standard error in the display ``unit``."""
+        return from_si(self.stderr_si, self.unit)
+
     def si(self) -> "Estimate":
-        """The same estimate in SI units (:mod:`ionscale.core.units`), e.g. ``res.D["solvent"].si()`` in m²/s."""
-        from .units import si_unit, to_si
-        return Estimate(to_si(np.asarray(self.value, float), self.unit) if np.ndim(self.value)
-                        else to_si(float(self.value), self.unit),
-                        to_si(np.asarray(self.stderr, float), self.unit) if np.ndim(self.stderr)
-                        else to_si(float(self.stderr), self.unit), si_unit(self.unit), self.method)
+        """The same estimate shown in SI (:mod:`ionscale.core.units`), e.g. ``res.D["solvent"].si()`` in m²/s:
+        its ``value`` is ``value_si``, exactly."""
+        return Estimate(self.value_si, self.stderr_si, si_unit(self.unit), self.method)
 
     def __str__(self) -> str:
         if np.ndim(self.value):  # a vector or matrix (``res.D[frame]``, ``res.L[frame]``): element by element

@@ -1,10 +1,12 @@
 """The units of every number ionscale reports: one table from each display unit to SI.
 
-Rows, tables and files show numbers in the units an electrochemist reads (D in 1e-10 m²/s, κ in mS/cm,
-lengths in nm, times in ps); code that computes with them asks this table for SI instead of writing a
-factor by hand (:func:`to_si`, :meth:`ionscale.core.table.Estimate.si`), and an analysis that stores an
-SI value for display derives the display value from the same table (:func:`from_si`). A unit missing
-here is an error (a ValueError: a mistake in the code, not in the user's input), so a new quantity cannot carry a unit whose meaning is guessed.
+Every reported number is stored in SI (:class:`ionscale.core.table.Row`, ``Estimate``: ``value_si``)
+and shown in the display unit an electrochemist reads (D in 1e-10 m²/s, κ in mS/cm, lengths in nm,
+times in ps), derived from this table (:func:`from_si`); code that needs SI reads ``value_si`` or
+asks this table (:func:`to_si`) instead of writing a factor by hand. A unit missing here is an error
+(a ValueError: a mistake in the code, not in the user's input), so a new quantity cannot carry a unit
+whose meaning is guessed. The SI units themselves are in the table too (factor 1), so that
+:meth:`~ionscale.core.table.Estimate.si` is an estimate like any other.
 
 ==========================  =========================  ==========================================
 display unit                SI unit                    display units per SI unit
@@ -22,8 +24,8 @@ display unit                SI unit                    display units per SI unit
 ``atoms``, ``1/frame``      fractions, per frame)
 ==========================  =========================  ==========================================
 
-The factors are the exact powers of ten the analyses always multiplied SI values by, so the numbers
-they report are unchanged to the last bit.
+The factors are the exact powers of ten the analyses always multiplied SI values by, so a number
+computed in SI is shown as it always was, to the last bit.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ UNITS = {
     "1/frame": ("1/frame", 1.0),
     "": ("", 1.0),
 }
+UNITS.update({si: (si, 1.0) for si, _ in list(UNITS.values())})
 
 
 def per_si(unit: str) -> float:

@@ -29,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.estimate import frame_average
-from ..core.units import from_si
+from ..core.table import Row
 from ..errors import IonscaleError
 from ..trajectory import TransportStore
 from ..system import Electrolyte
@@ -181,8 +181,7 @@ class ClusterAnalysis:
         sigma, t_plus = (frame_average(per_frame, self.n_blocks, lambda p, k=k: cluster_nernst_einstein(
             p, charge, cation_charge, diffusion, volume, self.temperature)[k]) for k in (0, 1))
         method = f"{how}; {sigma.method}"
-        return [row("conductivity_cluster_ne", "", from_si(sigma.value, "mS/cm"), from_si(sigma.stderr, "mS/cm"),
-                    "mS/cm", method),
+        return [Row("conductivity_cluster_ne", "", "", float(sigma.value), float(sigma.stderr), "mS/cm", method),
                 row("t_plus_cluster_ne", self.species[0], t_plus.value, t_plus.stderr, "1", method)]
 
 

@@ -232,5 +232,5 @@ def _merged(parts: list, note: str):
 
 
 def row(quantity: str, species: str, value, stderr, unit: str, method: str) -> Row:
-    """One tidy row with frame "" (floats made plain)."""
-    return Row(quantity, "", str(species), float(value), float(stderr), unit, method)
+    """One tidy row with frame "" from a value and error in the display ``unit`` (floats made plain)."""
+    return Row.from_display(quantity, "", str(species), float(value), float(stderr), unit, method)

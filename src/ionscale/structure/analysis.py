@@ -194,7 +194,7 @@ class StructureAnalysis:
                         "further with a larger radius_nm (look at the RDF figure first)")
                 else:
                     cutoff[k], how = first[0], "first RDF minimum"
-            rows.append(Row("cutoff", "", label, float(cutoff[k]), np.nan, "nm", how))
+            rows.append(Row.from_display("cutoff", "", label, float(cutoff[k]), np.nan, "nm", how))
             if sites.roles[k] == "anion" and self.ssip:
                 if label in self.ssip_cutoffs:
                     ssip[k], how = self.ssip_cutoffs[label], "given"
@@ -206,7 +206,7 @@ class StructureAnalysis:
                         how = "no second RDF minimum"
                         notes.append(f"{label}: no second minimum of its RDF below {self.collect_nm[k]:g} nm, so no "
                                      "SSIP class (give ssip_cutoffs or a larger ssip_radius_nm)")
-                rows.append(Row("cutoff", "", f"{label}:SSIP", float(ssip[k]), np.nan, "nm", how))
+                rows.append(Row.from_display("cutoff", "", f"{label}:SSIP", float(ssip[k]), np.nan, "nm", how))
         return cutoff, ssip, rows
 
     def _shell_rows(self, shells: Shells) -> list:
@@ -287,8 +287,8 @@ class StructureAnalysis:
                     notes.append(f"{name} ({mode}): τ = {fit.tau_ps:.4g} ps is not shorter than the trajectory "
                                  f"({time_ps[-1]:g} ps): the contacts outlive the run, so τ is at best a lower bound; "
                                  "run longer")
-                rows += [Row("residence_time", "", name, fit.tau_ps, np.nan, "ps", method),
-                         Row("kww_tau", "", name, fit.tau_k_ps, np.nan, "ps", method),
+                rows += [Row.from_display("residence_time", "", name, fit.tau_ps, np.nan, "ps", method),
+                         Row.from_display("kww_tau", "", name, fit.tau_k_ps, np.nan, "ps", method),
                          Row("kww_beta", "", name, fit.beta, np.nan, "1", method)]
                 if not np.isfinite(acf[0]):
                     if mode == "continuous":
@@ -355,7 +355,7 @@ def _check_inside(name: str, cutoffs: dict, limit: float, option: str) -> None:
 
 
 def _rows(quantity: str, labels, average, unit: str) -> list:
-    return [Row(quantity, "", label, float(v), float(e), unit, average.method)
+    return [Row.from_display(quantity, "", label, float(v), float(e), unit, average.method)
             for label, v, e in zip(labels, np.ravel(average.value), np.ravel(average.stderr))]
 
 

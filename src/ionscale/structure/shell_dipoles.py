@@ -113,7 +113,7 @@ def shell_dipoles_by_composition(structure: StructureResult, solvents: Sequence[
             continue
         label = composition_label(kind, species)
         value, stderr, method = _estimate(replicas, in_replica, n_blocks)
-        rows.append(Row(QUANTITY, "", label, value, stderr, "D", method))
+        rows.append(Row.from_display(QUANTITY, "", label, value, stderr, "D", method))
         labels.append(label), fractions.append(fraction)
         values[label] = np.concatenate([r.shell_dipole_debye[m.ravel()] for r, m in zip(replicas, in_replica)])
     notes.append(f"{len(rows)} shell compositions with solvent held by at least {min_fraction:.0%} of the "

@@ -74,7 +74,6 @@ from . import quantities as q
 from .correlate import collective_msd_matrix, self_msd
 from .frames import FRAMES, shift_collective, shift_self
 from ..core.table import Row, pair_labels
-from ..core.units import from_si
 from .result import UNITS, OnsagerResult
 from .window import (MIN_WINDOW_LAGS, FitWindow, _inside as _inside_window, diffusive_windows, find_window,
                      holds_window, log_spaced_lags, ols_slope, window_exponent)
@@ -476,7 +475,7 @@ def _derived(L: np.ndarray, D: np.ndarray, frame: str, system: _SystemConstants)
 def _rows(key: tuple, value, stderr, method: str, system: _SystemConstants) -> list:
     quantity, frame = key
     unit, kind = UNITS[quantity]
-    value, stderr = from_si(np.asarray(value, float), unit), from_si(np.asarray(stderr, float), unit)
+    value, stderr = np.asarray(value, float), np.asarray(stderr, float)  # SI
     labels = system.labels
     if kind == "pairs":
         items = [(pair_labels(labels, i, j), value[i, j], stderr[i, j])
@@ -493,8 +492,8 @@ def _rows(key: tuple, value, stderr, method: str, system: _SystemConstants) -> l
 def _window_rows(mean: Correlations, window: FitWindow, system: _SystemConstants) -> list:
     """The window used and the exponent γ of every self and collective term in every frame."""
     lags = log_spaced_lags(len(mean.time_ps))
-    rows = [Row("fit_start", "", "", window.start, float("nan"), "ps", "window"),
-            Row("fit_end", "", "", window.end, float("nan"), "ps", "window")]
+    rows = [Row.from_display("fit_start", "", "", window.start, float("nan"), "ps", "window"),
+            Row.from_display("fit_end", "", "", window.end, float("nan"), "ps", "window")]
     labels = system.labels
     for frame in FRAMES:
         g_self = window_exponent(mean.time_ps, mean.self_msd_nm2[frame], window, lags)
@@ -528,9 +527,9 @@ def _spread_rows(sample: Correlations, windows: list, system: _SystemConstants) 
 def _undefined_without_solvent(row: Row) -> Row:
     """A row as reported without a solvent: NaN with the reason for the solvent frame, ρ+ and Ne."""
     if row.frame == "solvent":
-        return row._replace(value=float("nan"), stderr=float("nan"), method=UNDEFINED_FRAME)
+        return row._replace(value_si=float("nan"), stderr_si=float("nan"), method=UNDEFINED_FRAME)
     if row.quantity in ("rho_plus", "newman_number"):
-        return row._replace(value=float("nan"), stderr=float("nan"), method=UNDEFINED_RHO)
+        return row._replace(value_si=float("nan"), stderr_si=float("nan"), method=UNDEFINED_RHO)
     return row
 
 

@@ -99,15 +99,16 @@ class OnsagerResult(Result):
         for i in range(n):
             for j in range(i, n):
                 e = self.get(quantity, frame, pair_labels(self.species, i, j))
-                value[i, j] = value[j, i] = e.value
-                stderr[i, j] = stderr[j, i] = e.stderr
+                value[i, j] = value[j, i] = e.value_si
+                stderr[i, j] = stderr[j, i] = e.stderr_si
                 unit, method = e.unit, e.method
         return Estimate(value, stderr, unit, method)
 
     def vector(self, quantity: str, frame: str) -> Estimate:
         """A per-species vector (``D``, ``L_self``, ``transference_number``) with its errors."""
         es = [self.get(quantity, frame, s) for s in self.species]
-        return Estimate(np.array([e.value for e in es]), np.array([e.stderr for e in es]), es[0].unit, es[0].method)
+        return Estimate(np.array([e.value_si for e in es]), np.array([e.stderr_si for e in es]), es[0].unit,
+                        es[0].method)
 
     @property
     def L(self) -> dict:
@@ -167,7 +168,7 @@ class OnsagerResult(Result):
         windows (module :mod:`ionscale.transport.onsager`), in the estimate's unit; NaN when undefined."""
         for r in self.rows:
             if (r.quantity, r.frame, r.species) == (quantity, frame, species) and is_spread(r):
-                return Estimate(r.value, float("nan"), r.unit, r.method)
+                return Estimate(r.value_si, float("nan"), r.unit, r.method)
         raise KeyError(f"no window spread of {quantity!r} for frame {frame!r} and species {species!r}")
 
     def summary(self, frames=None) -> pd.DataFrame:
