@@ -32,6 +32,16 @@ from __future__ import annotations
 
 #: speed of light, m/s (exact, SI 2019): the debye is 1e-21 / c coulomb-metre
 SPEED_OF_LIGHT_M_S = 299_792_458.0
+#: elementary charge, C (exact, SI 2019)
+ELEMENTARY_CHARGE_C = 1.602176634e-19
+
+# The SI size of the units trajectories come in (positions in nm, times in ps, dipoles in e·nm): the
+# factors the kernels multiply by, written once here.
+M2_PER_NM2 = 1e-18
+M3_PER_NM3 = 1e-27
+S_PER_PS = 1e-12
+NM2_PER_PS_TO_M2_PER_S = 1e-6
+C_M_PER_E_NM = ELEMENTARY_CHARGE_C * 1e-9
 
 #: display unit → (SI unit, display units per SI unit: value_display = value_SI × factor)
 UNITS = {

@@ -35,11 +35,9 @@ from __future__ import annotations
 import numpy as np
 from scipy import constants
 
+from ..core.units import M2_PER_NM2, S_PER_PS
 from .clusters import Clusters
 from .persistence import follow
-
-M2_PER_NM2 = 1e-18
-S_PER_PS = 1e-12
 
 
 def cluster_nernst_einstein(population: np.ndarray, charge: np.ndarray, cation_charge: np.ndarray,

@@ -30,6 +30,7 @@ import numpy as np
 
 from ..core.estimate import frame_average
 from ..core.table import Row
+from ..core.units import M3_PER_NM3
 from ..errors import IonscaleError
 from ..trajectory import TransportStore
 from ..system import Electrolyte
@@ -41,7 +42,6 @@ from .persistence import mean_lifetime_ps, successors
 from .result import ClusterResult, row
 
 CARRIERS = ("majority", "com")
-M3_PER_NM3 = 1e-27
 
 
 class ClusterAnalysis:

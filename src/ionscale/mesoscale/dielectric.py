@@ -23,11 +23,10 @@ import hashlib
 import numpy as np
 from scipy import constants
 
+from ..core.units import C_M_PER_E_NM, M3_PER_NM3
 from ..errors import IonscaleError
 from ..system import Electrolyte
 
-M3_PER_NM3 = 1e-27
-C_M_PER_E_NM = constants.e * 1e-9
 ANGSTROM_PER_NM = 10.0
 
 

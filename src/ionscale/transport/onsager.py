@@ -67,6 +67,7 @@ import numpy as np
 from scipy import constants
 
 from ..core.estimate import FIT_BLOCKS, REPLICAS, from_samples, label
+from ..core.units import M2_PER_NM2, M3_PER_NM3, NM2_PER_PS_TO_M2_PER_S
 from ..errors import IonscaleError
 from ..trajectory import TransportStore, scan
 from ..system import Electrolyte
@@ -89,10 +90,6 @@ UNDEFINED_FRAME = "undefined: no solvent frame"
 UNDEFINED_RHO = "undefined: no solvent"
 #: method label of the window-sensitivity spread rows
 SPREAD = "window spread"
-
-NM2_PER_PS_TO_M2_PER_S = 1e-6
-M3_PER_NM3 = 1e-27
-M2_PER_NM2 = 1e-18
 
 
 @dataclass
