@@ -70,3 +70,4 @@ def test_small_box_warns():
     res = kirkwood_buff_tdf(positions, box, counts, ["cation", "anion"])
     assert not res.reliable
     assert "box too small" in res.message and "UNRELIABLE" in res.method
+    assert res.method.endswith("UNRELIABLE: box too small for the finite-volume extrapolation")  # no numbers

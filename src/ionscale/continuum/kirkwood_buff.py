@@ -173,11 +173,15 @@ def kirkwood_buff_tdf(positions_nm: np.ndarray, box_nm: np.ndarray, counts: np.n
     method = "Kirkwood–Buff, Krüger 2013 + Ganguly–van der Vegt 2013"
     notes = [f"TDF from the ion–ion RDFs of {len(positions)} frames (every {stride}); L·G_V(L) fitted for "
              f"L = {fit[0]:.3g}–{fit[1]:.3g} nm"]
-    if not reliable:
-        method += f"; UNRELIABLE: {message}"
+    if not reliable:  # the reason without this replica's numbers (those are in the note): replicas share a method
+        method += f"; UNRELIABLE: {TOO_SMALL}"
         notes.append(f"thermodynamic factor: {message}")
     return KirkwoodBuffTDF(float(value[0]), float(stderr[0]), method, error, G, stderr[1:].reshape(n, n),
                            list(species), fit, r, h_nn, reliable, message, notes)
+
+
+#: the reason an extrapolation is not trusted, in the method of its rows
+TOO_SMALL = "box too small for the finite-volume extrapolation"
 
 
 def _judge(r_nm: np.ndarray, h_nn: np.ndarray, fit_nm: tuple) -> tuple[bool, str]:
@@ -190,7 +194,7 @@ def _judge(r_nm: np.ndarray, h_nn: np.ndarray, fit_nm: tuple) -> tuple[bool, str
     beyond = coarse_r >= fit_nm[0]
     worst = float(np.max(np.abs(coarse_h[beyond]))) if beyond.any() else np.inf
     if worst > DECAY_TOLERANCE:
-        return False, (f"box too small: the ion correlations have not decayed where the finite-volume "
-                       f"extrapolation starts (|h_NN| reaches {worst:.2g} > {DECAY_TOLERANCE:g} beyond "
+        return False, (f"{TOO_SMALL}: the ion correlations have not decayed where it starts (|h_NN| reaches "
+                       f"{worst:.2g} > {DECAY_TOLERANCE:g} beyond "
                        f"{fit_nm[0]:.3g} nm, where the fit starts); simulate a larger box")
     return True, f"|h_NN| ≤ {worst:.2g} beyond {fit_nm[0]:.3g} nm"
