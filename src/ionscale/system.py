@@ -21,7 +21,9 @@ Example
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Mapping, Sequence, Union
 
 import numpy as np
@@ -357,6 +359,7 @@ class Electrolyte:
         if not taken.all():
             _unassigned(universe, np.flatnonzero(~taken), mol, any(s.role == "solvent" for s in species),
                         allow_unassigned, notes)
+        notes += simulation_time_notes(universe)
         return cls(universe, species, timestep_ps=timestep_ps, force_timestep=force_timestep, notes=notes,
                    implicit_solvent=implicit_solvent, molecules=mol)
 
@@ -495,6 +498,30 @@ def _build_species(universe, label, role, selection, mol, atoms_per_molecule, ma
     return Species(label=label, role=role, selection=selection, atom_indices=idx,
                    molecule_of_atom=molecule_of_atom, center_mask=center_mask, valence=valence,
                    molecule_mass_g_mol=float(mol_mass[0]), topology_charge_e=topo_charge)
+
+
+#: the record ``ionscale simulate`` writes beside its trajectory (:mod:`ionscale.simulate.protocol`)
+SIMULATION_RECORD = "parameters.json"
+
+
+def simulation_time_notes(universe) -> list[str]:
+    """What an ``ionscale simulate`` run says about the time of its trajectory — the ``time_mapping`` text
+    of the ``parameters.json`` beside each trajectory file: physical ps through the named mapping, or model
+    units (explicit solvent) — as notes, so that every D, κ and time computed from it says which. No note
+    for a trajectory that ionscale did not simulate."""
+    reader = getattr(universe, "trajectory", None)  # None: a topology alone
+    files = getattr(reader, "filenames", None) or [getattr(reader, "filename", None)]
+    texts = []
+    for name in files:
+        if not isinstance(name, str):
+            continue
+        try:
+            record = json.loads((Path(name).parent / SIMULATION_RECORD).read_text())
+            if str(record.get("format", "")).startswith("ionscale-simulation/"):
+                texts.append(record["time_mapping"]["text"])
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            continue  # no record, or not one of ours
+    return [f"simulated by ionscale: {text}" for text in dict.fromkeys(texts)]
 
 
 def _valence(label: str, role: str, charge: float, override: int | None, notes: list) -> int:

@@ -1,12 +1,15 @@
 """Simulations: readable output, correct temperature, reproducibility, exact resumption, no overwrites."""
 
 import json
+import shutil
 
+import MDAnalysis as mda
 import numpy as np
 import openmm
 import pytest
 from scipy.constants import R
 
+from ionscale import Electrolyte, OnsagerAnalysis
 from ionscale.simulate import OutputExistsError, preset, run_replicas, run_simulation
 from ionscale.simulate import protocol
 from ionscale.simulate.dcd import Trajectory
@@ -162,3 +165,23 @@ def test_explicit_solvent_is_resname_sol(tmp_path):
     u = run_simulation(cfg, tmp_path, seed=1).universe()
     assert u.select_atoms("resname SOL").n_residues == cfg.n_solvent > 200
     assert np.allclose(u.select_atoms("resname SOL").charges, 0)
+    es = Electrolyte.from_universe(u, cation="resname CAT", anion="resname ANI", solvent="resname SOL")
+    assert "simulated by ionscale: times, D and kappa in model units (no time mapping)" in es.notes
+
+
+def test_an_analysis_names_the_time_mapping_of_the_simulation(reference, tmp_path):
+    """The simulation's parameters.json beside the trajectory puts its time mapping into the notes of
+    every analysis of it (results.json, the study's state points); a trajectory elsewhere has none."""
+    out, _ = reference
+    u = out.universe()
+    es = Electrolyte.from_universe(u, cation="resname CAT", anion="resname ANI", implicit_solvent=True)
+    mapped = [n for n in es.notes if n.startswith("simulated by ionscale: ")]
+    assert mapped == ["simulated by ionscale: " + json.loads(out.parameters.read_text())["time_mapping"]["text"]]
+    assert "time mapped: 1 model ps = " in mapped[0] and "as Li+ at infinite dilution in EC/DMC" in mapped[0]
+    result = OnsagerAnalysis(es, temperature=303.0, fit=(100.0, 400.0), n_blocks=1, cache=False).run()
+    assert mapped[0] in result.notes
+    for name in ("topology.psf", "trajectory.dcd"):
+        shutil.copy(out.directory / name, tmp_path / name)                 # the same files, no record beside
+    moved = mda.Universe(str(tmp_path / "topology.psf"), str(tmp_path / "trajectory.dcd"))
+    assert not [n for n in Electrolyte.from_universe(moved, cation="resname CAT", anion="resname ANI",
+                                                     implicit_solvent=True).notes if "simulated by" in n]
