@@ -133,6 +133,11 @@ def progress_bar() -> Progress:
                     TextColumn("frames"), TimeRemainingColumn(), console=err_console, transient=True)
 
 
+def warn(message: str) -> None:
+    """One warning line on stderr (the message printed as written, not as markup)."""
+    err_console.print(f"[yellow]warning:[/] {escape(message)}")
+
+
 def print_notes(notes, warned=frozenset()) -> None:
     """A result's notes: those that were warnings in yellow, the rest dimmed."""
     for note in notes:
@@ -270,7 +275,7 @@ def analyze(
                   if issubclass(w.category, UserWarning) and "ionscale" in (w.filename or "")}
         in_results = {note for result in results for note in getattr(result, "notes", [])}
         for message in (warned - in_results) | set(notes):  # the rest are printed with their result
-            err_console.print(f"[yellow]warning:[/] {escape(message)}")
+            warn(message)
         for result in results:
             if result.section == "transport":
                 print_summary(result, f"transport at {temperature:g} K — {len(replicas)} trajectory(ies)", warned)
@@ -283,14 +288,13 @@ def analyze(
             warnings.simplefilter("always")
             finish_writing()
         for message in dict.fromkeys(str(w.message) for w in late):
-            err_console.print(f"[yellow]warning:[/] {escape(message)}")
+            warn(message)
         replaced, stale = old_files & {p.name for p in written}, old_files - {p.name for p in written}
         if replaced:
-            err_console.print(f"[yellow]warning:[/] {escape(str(out))} held results of an earlier run: "
-                              f"{len(replaced)} file(s) replaced")
+            warn(f"{out} held results of an earlier run: {len(replaced)} file(s) replaced")
         if stale:
-            err_console.print(f"[yellow]warning:[/] {escape(str(out))} still holds files of an earlier run that this "
-                              f"run did not write: {escape(', '.join(sorted(stale)))}; delete them or use a new --out")
+            warn(f"{out} still holds files of an earlier run that this run did not write: "
+                 f"{', '.join(sorted(stale))}; delete them or use a new --out")
     run_safely(body)
 
 
@@ -359,7 +363,7 @@ def run_study_command(spec, out: Path, scheduler: Optional[str], workers: int) -
             write_report(out)  # the study figures and report.html, from the files just written
             on_event("figures and report", "done")
     for message in dict.fromkeys(str(w.message) for w in caught if "ionscale" in (w.filename or "")):
-        err_console.print(f"[yellow]warning:[/] {escape(message)}")
+        warn(message)
     console.print(f"{len(outcome.computed)} task(s) computed, "
                   f"{sum(v == 'cached' for v in outcome.tasks.values())} found done, {len(outcome.failed)} failed")
     if (out / "study.csv").exists():
