@@ -20,10 +20,10 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-import pandas as pd
 from scipy.constants import N_A
 
 from .analyses import Options
+from .core.files import read_study_table
 from .simulate import ASSOCIATION, preset
 from .simulate.mapping import describe_mapping
 from .simulate.species import CONTACT_CUTOFF_NM, DONORS
@@ -86,7 +86,7 @@ def demo_story(out: Path, quick: bool = False, paper: bool = False) -> str:
     bound fraction, the time mapping, and the anion-overlap concentration; computed from the results."""
     name = "paper" if paper else "demo-quick" if quick else "demo"
     base, levels, concentrations, _, _ = DEMOS[name]
-    study = pd.read_csv(Path(out) / "study.csv", keep_default_na=False, na_values=[""])
+    study = read_study_table(out)
     main = study[study.method.str.startswith(("replicas", "blocks"))]
 
     def get(quantity, level, c, frame="", species="cation"):

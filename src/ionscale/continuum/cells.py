@@ -300,18 +300,12 @@ def bruce_vincent_check(table, points: list, temperature_K: float, thickness_m: 
 def bruce_vincent_summary(study_dir) -> str:
     """One line for ``ionscale demo``: ρ_+ of a simulated 1 mV Bruce–Vincent polarisation (PyBaMM) next to ρ_+
     of the same Onsager matrix (and the replica average), per state point of a finished study — or why not."""
-    import json
-    from pathlib import Path
-
-    import pandas as pd
-
+    from ..core.files import read_study
     from ..core.table import format_value
-    folder = Path(study_dir)
     try:
         require_pybamm()
-        table = pd.read_csv(folder / "study.csv", keep_default_na=False, na_values=[""])
-        study = json.loads((folder / "study.json").read_text())
-    except (IonscaleError, OSError, ValueError) as err:
+        table, study = read_study(study_dir)
+    except IonscaleError as err:
         return f"Bruce–Vincent ρ+ (PyBaMM): not computed — {err}"
     parts = []
     for r in bruce_vincent_check(table, study["state_points"], float(study["temperature_K"])):

@@ -30,7 +30,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from ..core.files import atomic_write
+from ..core.files import atomic_write, read_study
 from ..core.units import si_unit, to_si
 from ..errors import IonscaleError
 
@@ -62,11 +62,7 @@ class ElectrolyteTable:
         """From a study folder's ``study.csv`` and ``study.json``; ``select``: glob patterns of the state
         point labels to take (default all), e.g. ``["strong*"]`` for one series of a two-series study."""
         folder = Path(study_dir)
-        try:
-            table = pd.read_csv(folder / "study.csv", keep_default_na=False, na_values=[""])
-            study = json.loads((folder / "study.json").read_text())
-        except (OSError, ValueError) as err:
-            raise IonscaleError(f"{folder} is not a finished study folder (study.csv and study.json): {err}") from None
+        table, study = read_study(folder)
         points = study["state_points"]
         if select:
             points = [p for p in points if any(fnmatch.fnmatchcase(p["label"], pattern) for pattern in select)]

@@ -1,4 +1,4 @@
-"""Files that are whole or absent: atomic writes, values made strict JSON, and JSON read back.
+"""Files that are whole or absent: atomic writes, values made strict JSON, and JSON and study files read back.
 
 Every result file ionscale writes goes through :func:`atomic_write` (a temporary file beside the
 target, then a rename), so an interrupted run leaves the old file or the new one, never half of one.
@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Callable
 
 import numpy as np
+import pandas as pd
 
 from ..errors import IonscaleError
 
@@ -61,3 +62,21 @@ def read_json(path: Path) -> dict:
         return json.loads(Path(path).read_text())
     except (OSError, ValueError) as err:
         raise IonscaleError(f"cannot read {path}: {err}") from None
+
+
+def read_study_table(folder: str | Path) -> pd.DataFrame:
+    """``study.csv`` of a study folder, as the study wrote it: its tidy rows, an empty cell NaN."""
+    path = Path(folder) / "study.csv"
+    try:
+        return pd.read_csv(path, keep_default_na=False, na_values=[""])
+    except (OSError, ValueError) as err:
+        raise IonscaleError(f"cannot read {path}: {err}") from None
+
+
+def read_study(folder: str | Path) -> tuple[pd.DataFrame, dict]:
+    """``study.csv`` and ``study.json`` of a finished study folder; an :class:`IonscaleError` naming what is
+    missing or damaged otherwise."""
+    try:
+        return read_study_table(folder), read_json(Path(folder) / "study.json")
+    except IonscaleError as err:
+        raise IonscaleError(f"{folder} is not a finished study folder (study.csv and study.json): {err}") from None

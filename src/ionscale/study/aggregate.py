@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..core.files import atomic_write, read_json
+from ..core.files import atomic_write, read_json, read_study_table
 from ..core.result import write_analysis
 from ..errors import IonscaleError
 from ..mesoscale.onset import PERCOLATION_THRESHOLD, percolation_onset_of
@@ -148,7 +148,7 @@ def study_summary(out: Path) -> pd.DataFrame:
     no solvent frame), the headline transport numbers with errors (:data:`HEADLINE`), and the fraction of frames with a percolating cluster when the cluster analysis ran (the onset:
     :func:`study_percolation_onset`)."""
     from ..core.table import format_value
-    study = pd.read_csv(Path(out) / "study.csv", keep_default_na=False, na_values=[""])
+    study = read_study_table(out)
     main = study[~study.method.isin(["replica-mean L", "window", "self MSD", "collective"])
                  & ~study.method.astype(str).str.startswith("window spread")]
     headline = HEADLINE + ((PERCOLATION_HEADLINE,) if (study.quantity == PERCOLATION_HEADLINE[0]).any() else ())
