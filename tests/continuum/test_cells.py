@@ -62,7 +62,11 @@ def test_bruce_vincent_check_on_a_study(walker_study):
     for r in checks:
         assert r["rho_plus_pybamm"] == pytest.approx(r["rho_plus_same_L"], rel=1e-4)
         assert 0 < r["rho_plus_same_L"] < 1
-    assert "Bruce–Vincent" in bruce_vincent_summary(walker_study)
+    line = bruce_vincent_summary(walker_study)
+    assert line.startswith("Bruce–Vincent ρ+ (PyBaMM, 1 mV) vs Onsager ρ+ of the same L: ")
+    for r in checks:   # each state point once, named with its concentration, both numbers at 5 digits
+        c = f"{r['concentration_mol_L']:.3g} M"
+        assert line.count(c) == 1 and f"{r['rho_plus_pybamm']:.5g} vs {r['rho_plus_same_L']:.5g} from L" in line
 
 
 def test_half_cell_capacity_at_low_rate_does_not_depend_on_the_electrolyte(walker_study):

@@ -310,6 +310,8 @@ def bruce_vincent_summary(study_dir) -> str:
     parts = []
     for r in bruce_vincent_check(table, study["state_points"], float(study["temperature_K"])):
         bv = "—" if r["rho_plus_pybamm"] is None else f"{r['rho_plus_pybamm']:.5g}"
-        parts.append(f"{r['label']} ({r['concentration_mol_L']:.3g} M): {bv} vs {r['rho_plus_same_L']:.5g} from L "
+        c = f"{r['concentration_mol_L']:.3g} M"
+        name = r["label"] if c in r["label"] else f"{r['label']} ({c})"  # the label may already say it
+        parts.append(f"{name}: {bv} vs {r['rho_plus_same_L']:.5g} from L "
                      f"(replicas {format_value(r['rho_plus'], r['rho_plus_stderr'])})")
     return "Bruce–Vincent ρ+ (PyBaMM, 1 mV) vs Onsager ρ+ of the same L: " + "; ".join(parts)
