@@ -5,6 +5,7 @@ import warnings
 from pathlib import Path
 
 import MDAnalysis as mda
+import numpy as np
 import pytest
 from MDAnalysis.lib.distances import distance_array
 
@@ -47,6 +48,10 @@ def test_chloride_contacts_found_by_default(nacl):
     assert bound.sum() == 14
     assert result.get("bound_fraction", "Na").value == pytest.approx(bound.mean(), rel=1e-12)
     assert not any("first peak" in n for n in result.notes)
+    # one frame: one note on residence times, not one "run longer" per contact kind
+    assert [n for n in result.notes if "residence" in n or "correlation function" in n] == [
+        "one frame: no residence times (contact lifetimes need a trajectory)"]
+    assert np.isnan(result.get("residence_time", "Cl:atom").value)
 
 
 def test_missed_contacts_warned(nacl):

@@ -290,6 +290,8 @@ class StructureAnalysis:
                 rows += [Row.from_display("residence_time", "", name, fit.tau_ps, np.nan, "ps", method),
                          Row.from_display("kww_tau", "", name, fit.tau_k_ps, np.nan, "ps", method),
                          Row("kww_beta", "", name, fit.beta, np.nan, "1", method)]
+                if n_frames < 2:
+                    continue  # one note below, not one per contact kind
                 if not np.isfinite(acf[0]):
                     if mode == "continuous":
                         notes.append(f"{name}: no such contact in any frame, no correlation function")
@@ -302,6 +304,8 @@ class StructureAnalysis:
                 elif fit(fit.fit_end_ps) > np.exp(-1):
                     notes.append(f"{name} ({mode}): the correlation function stays above 1/e up to "
                                  f"{fit.fit_end_ps:g} ps; τ = {fit.tau_ps:.4g} ps is an extrapolation, run longer")
+        if n_frames < 2:
+            notes.append("one frame: no residence times (contact lifetimes need a trajectory)")
         return time_ps, acfs, fits, rows
 
     def _contact_series(self, shells: Shells, contacts: Contacts) -> dict:
