@@ -37,9 +37,10 @@ Usage
 from __future__ import annotations
 
 import argparse
+import importlib
+import importlib.util
 import sys
 import time
-import importlib.util
 import warnings
 from pathlib import Path
 
@@ -170,9 +171,8 @@ def main(argv=None) -> int:
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--data", type=Path, default=ROOT / "benchmarks" / ".data")
     args = parser.parse_args(argv)
-    import solvation_analysis.solute  # noqa: F401  imports are not part of the work timed
-
-    import ionscale.structure  # noqa: F401
+    for module in ("solvation_analysis.solute", "ionscale.structure"):  # imports are not part of the work timed
+        importlib.import_module(module)
 
     trajectory = long_trajectory(args.frames, args.data)
     print(f"trajectory: {trajectory.name}, {args.frames} frames, 7118 atoms, 49 Li+ (ping-pong of solvation_analysis' bn_fec test data)")
