@@ -53,3 +53,13 @@ def test_solvent_dipole_collector():
     assert collector.finish([{"dipole_e_nm": m}] * 3)["dipole_e_nm"].shape == (3, 3)
     with pytest.raises(IonscaleError, match="explicit solvent"):
         SolventDipoles.from_electrolyte(Electrolyte.from_universe(dimer_universe(), cation="type 1", anion="type 2"))
+
+
+def test_neutral_solvent_beads_give_no_dielectric_constant():
+    """Solvent atoms all of charge 0 (the explicit-solvent model's beads) have no dipole: ε is refused (the
+    fluctuation formula would give 1, and a Debye length of 0.02 nm)."""
+    u = dimer_universe()
+    u.atoms.charges = [1, -1, 0, 0, 0, 0, 0, 0]
+    es = Electrolyte.from_universe(u, cation="type 1", anion="type 2", solvent="resname SOL")
+    with pytest.raises(IonscaleError, match="no partial charges .* no dipole to fluctuate; give ε_r"):
+        SolventDipoles.from_electrolyte(es)
