@@ -59,6 +59,14 @@ t₊⁰ = (L'₊₊ − L'₊₋)/(…) is a ratio of differences of nearly equa
 anions bridged by linker cations — so no window meets |γ − 1| ≤ 0.1 and the late negative values are
 not Onsager coefficients. Bound cations are dragged with their anions; where the fit is defensible
 the rare free cations, ~40 times faster than the anions, still carry the current, as predicted.
+
+With explicit solvent (hydrodynamics; 8 stars, 0.5 mol/L, 2 × 4 model ns each): at 4 k_B T the ions
+form one network (99.96 % bound, 96 % linkers) whose charge hardly moves, so t₊⁰ is undefined; with no
+well (moderate) 80 % of the cations are bound, few are linkers, and D₊/D₋ falls to 2.6 — the paper's
+structure — but a cation stays on one anion for only ~20 ps, far less than the diffusive lags, so the
+bound ones do not move with their anions and t₊⁰ = +0.46 ± 0.26 (the cluster Nernst–Einstein picture,
+which assumes they do, gives −0.4 to −1.6). A negative t₊⁰ in this criterion needs n D_c ≳ D_f with
+the bond outliving the diffusive time, not just a high bound fraction.
 """
 
 from __future__ import annotations
