@@ -170,3 +170,23 @@ def test_a_state_of_format_1_with_display_numbers_is_refused(tmp_path):
         archive.writestr("state.json", json.dumps({**tree, "format": 1}))
     with pytest.raises(IonscaleError, match="state format 1; this ionscale reads format 2: run the analysis again"):
         read_state(tmp_path / "old.result.npz")
+
+
+def test_the_mesoscale_stage_checks_the_cluster_picture_against_onsager(saved):
+    """The registry finds the cluster t+, the Onsager t+^0, the fit start and the cation–anion contact
+    lifetime of the same run: a cluster t+ of the opposite sign gives the warning with those numbers."""
+    from ionscale.analyses import Mesoscale
+    results, _ = saved
+    transport, structure, mesoscale = (next(r for r in results if r.section == s)
+                                       for s in ("transport", "structure", "mesoscale"))
+    t0 = transport.get("t_plus", transport.reference_frame, "cation")
+    cluster = mesoscale.get("t_plus_cluster_ne", "cation")
+    assert np.sign(cluster.value) == np.sign(t0.value) and Mesoscale._against_onsager(mesoscale, transport, structure) is None
+    flipped = dataclasses.replace(mesoscale, clusters=dataclasses.replace(mesoscale.clusters, rows=[
+        r._replace(value_si=-r.value_si) if r.quantity == "t_plus_cluster_ne" else r for r in mesoscale.clusters.rows]))
+    note = Mesoscale._against_onsager(flipped, transport, structure)
+    lifetime = structure.get("residence_time", "anion:molecule").value
+    assert note.startswith(f"the cluster Nernst–Einstein t+ ({-cluster.value:.2g}) and the Onsager t+^0 "
+                           f"({t0.value:.2g} ± {t0.stderr:.2g}) differ in sign")
+    assert f"{transport.window['start_ps']:.3g} ps" in note
+    assert (f"contacts last {lifetime:.3g} ps" in note) == (lifetime < transport.window["start_ps"])

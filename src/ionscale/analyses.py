@@ -462,7 +462,31 @@ class Mesoscale(Analysis):
             run.notes.append("clusters skipped: 'shell' contacts come from the structure analysis, which did not "
                              "run; choose distance contacts (--cluster-contacts cation-anion or all, with "
                              "--cluster-cutoff-nm)")
-        return merge_replicas([first, *rest])
+        merged = merge_replicas([first, *rest])
+        if "transport" in run.upstream and merged.clusters is not None:
+            note = self._against_onsager(merged, run.upstream["transport"], structure)
+            if note:
+                run.notes.append(note)
+        return merged
+
+    @staticmethod
+    def _against_onsager(merged, transport, structure) -> str | None:
+        """The cluster picture's t+ against the Onsager t+^0 (:func:`~.mesoscale.cluster_picture_note`)."""
+        from .mesoscale.cluster_analysis import cluster_picture_note
+        cation, anion = transport.species[0], transport.species[-1]
+        try:
+            cluster = merged.get("t_plus_cluster_ne", cation)
+            onsager = transport.get("t_plus", transport.reference_frame, cation)
+        except KeyError:
+            return None
+        lifetime = np.nan
+        if structure is not None:
+            try:
+                lifetime = structure.get("residence_time", f"{anion}:molecule").value
+            except KeyError:
+                pass
+        return cluster_picture_note(cluster.value, onsager.value, onsager.stderr, transport.window["start_ps"],
+                                    lifetime)
 
     def _replica(self, run: Run, k: int, structure, fit_range_nm: tuple | None = None):
         """Clusters and screening of replica ``k`` (its structure result for 'shell' contacts; the fit range

@@ -172,3 +172,20 @@ def test_when_a_screening_length_is_meaningful(decay_nm, rss, half_box_nm, verdi
                    n_points=len(r))
     reliable, message = screening_analysis._judge(fit, r, y, half_box_nm)
     assert verdict in message and reliable == verdict.startswith("half")
+
+
+def test_the_cluster_picture_is_checked_against_the_onsager_sign():
+    """Opposite signs give a warning naming both numbers; where the contacts end before the diffusive fit
+    starts it says the cations leave their clusters first (the explicit-solvent moderate run: 20.8 ps
+    contacts, fit from 100 ps); same signs, or a NaN, give none."""
+    from ionscale.mesoscale.cluster_analysis import cluster_picture_note
+    short = cluster_picture_note(-1.6, 0.46, 0.26, 100.0, 20.8)
+    assert short.startswith("the cluster Nernst–Einstein t+ (-1.6) and the Onsager t+^0 (0.46 ± 0.26) differ in sign")
+    assert short.endswith("contacts last 20.8 ps and the diffusive fit starts at 100 ps: the cations leave their "
+                          "clusters first, so t+^0 holds")
+    long = cluster_picture_note(-0.5, 0.3, 0.1, 100.0, 500.0)
+    assert "leave" not in long and long.endswith("(the diffusive fit starts at 100 ps); compare the residence times")
+    assert "leave" not in cluster_picture_note(-0.5, 0.3, 0.1, 100.0, float("nan"))   # lifetime unknown
+    assert cluster_picture_note(0.4, 0.46, 0.26, 100.0, 20.8) is None
+    assert cluster_picture_note(-0.4, -0.2, 0.1, 100.0, 20.8) is None
+    assert cluster_picture_note(float("nan"), 0.46, 0.26, 100.0, 20.8) is None
