@@ -359,7 +359,7 @@ class Electrolyte:
         if not taken.all():
             _unassigned(universe, np.flatnonzero(~taken), mol, any(s.role == "solvent" for s in species),
                         allow_unassigned, notes)
-        notes += simulation_time_notes(universe)
+        notes += simulation_notes(universe)
         return cls(universe, species, timestep_ps=timestep_ps, force_timestep=force_timestep, notes=notes,
                    implicit_solvent=implicit_solvent, molecules=mol)
 
@@ -504,24 +504,29 @@ def _build_species(universe, label, role, selection, mol, atoms_per_molecule, ma
 SIMULATION_RECORD = "parameters.json"
 
 
-def simulation_time_notes(universe) -> list[str]:
-    """What an ``ionscale simulate`` run says about the time of its trajectory — the ``time_mapping`` text
-    of the ``parameters.json`` beside each trajectory file: physical ps through the named mapping, or model
-    units (explicit solvent) — as notes, so that every D, κ and time computed from it says which. No note
-    for a trajectory that ionscale did not simulate."""
+def simulation_notes(universe) -> list[str]:
+    """What an ``ionscale simulate`` run says about its trajectory, read from the ``parameters.json`` beside
+    each trajectory file, as notes: its time mapping (physical ps through the named mapping, or model units
+    for explicit solvent), so that every D, κ and time computed from it says which; and the continuum ε_r
+    its force field scales the (formal) topology charges by, which the Debye length needs. No note for a
+    trajectory that ionscale did not simulate."""
     reader = getattr(universe, "trajectory", None)  # None: a topology alone
     files = getattr(reader, "filenames", None) or [getattr(reader, "filename", None)]
-    texts = []
+    notes = []
     for name in files:
         if not isinstance(name, str):
             continue
         try:
             record = json.loads((Path(name).parent / SIMULATION_RECORD).read_text())
-            if str(record.get("format", "")).startswith("ionscale-simulation/"):
-                texts.append(record["time_mapping"]["text"])
+            if not str(record.get("format", "")).startswith("ionscale-simulation/"):
+                continue
+            notes.append(f"simulated by ionscale: {record['time_mapping']['text']}")
+            notes.append(f"simulated by ionscale with a continuum ε_r = {record['config']['epsilon_r']:g} (the force "
+                         "field scales the formal charges of the topology): give it for the Debye length "
+                         f"(--epsilon-r {record['config']['epsilon_r']:g})")
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             continue  # no record, or not one of ours
-    return [f"simulated by ionscale: {text}" for text in dict.fromkeys(texts)]
+    return list(dict.fromkeys(notes))
 
 
 def _valence(label: str, role: str, charge: float, override: int | None, notes: list) -> int:

@@ -167,6 +167,8 @@ def test_explicit_solvent_is_resname_sol(tmp_path):
     assert np.allclose(u.select_atoms("resname SOL").charges, 0)
     es = Electrolyte.from_universe(u, cation="resname CAT", anion="resname ANI", solvent="resname SOL")
     assert "simulated by ionscale: times, D and kappa in model units (no time mapping)" in es.notes
+    assert ("simulated by ionscale with a continuum ε_r = 20 (the force field scales the formal charges of the "
+            "topology): give it for the Debye length (--epsilon-r 20)") in es.notes
 
 
 def test_an_analysis_names_the_time_mapping_of_the_simulation(reference, tmp_path):
