@@ -12,8 +12,8 @@ A result is a dataclass that subclasses :class:`Result` and declares:
 :func:`write_analysis` puts the results of a state point together in a folder: ``results.json`` (one
 section each, and every row under ``quantities``, in its display unit and in SI), ``quantities.csv`` (every
 row, display units), the tables, the PNG figures, and each result's whole state in
-``<section>.result.npz``, from which :meth:`Result.load` rebuilds it exactly (every field, to the bit; :func:`load_results` reads all of a folder). Every file is
-written to a temporary name and renamed.
+``<section>.result.npz``, from which :meth:`Result.load` rebuilds it exactly (every field, to the bit;
+:func:`load_results` reads all of a folder). Every file is written to a temporary name and renamed.
 
 The state file is a zip of ``state.json`` — the tree of the result's fields, with dataclasses and named
 tuples by type name (``ionscale`` types only), dicts as key–value pairs, tuples and NumPy scalars

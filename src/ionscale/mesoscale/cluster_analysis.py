@@ -185,8 +185,6 @@ class ClusterAnalysis:
                 row("t_plus_cluster_ne", self.species[0], t_plus.value, t_plus.stderr, "1", method)]
 
 
-
-
 def cluster_picture_note(t_cluster: float, t_onsager: float, t_onsager_stderr: float, fit_start_ps: float,
                          contact_lifetime_ps: float) -> str | None:
     """A warning when the cluster Nernst–Einstein t₊ and the Onsager t₊⁰ have opposite signs, else None.

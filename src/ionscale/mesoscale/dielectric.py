@@ -84,12 +84,13 @@ class SolventDipoles:
         if charged:
             raise IonscaleError(f"solvent species {charged} are not neutral: their dipole depends on the origin")
         atoms = np.concatenate([s.atom_indices for s in solvents])
-        if not np.any(electrolyte.universe.atoms.charges[atoms]):
+        charges = electrolyte.universe.atoms.charges[atoms]
+        if not np.any(charges):
             raise IonscaleError("the solvent atoms carry no partial charges (all zero, e.g. neutral beads): they "
                                 "have no dipole to fluctuate; give ε_r instead")
         first = np.concatenate([s.atom_indices[np.r_[0, np.flatnonzero(np.diff(s.molecule_of_atom)) + 1]]
                                 [s.molecule_of_atom] for s in solvents])
-        return cls(atoms, first, electrolyte.universe.atoms.charges[atoms])
+        return cls(atoms, first, charges)
 
     def collect(self, ts) -> dict:
         x = ts.positions.astype(np.float64)
